@@ -1,0 +1,10 @@
+package io.starling.broker;
+
+/** The broker could not start: its listener could not be bound, or its configuration is bad. */
+public final class BrokerStartException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  public BrokerStartException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

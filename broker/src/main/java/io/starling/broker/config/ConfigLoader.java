@@ -1,0 +1,254 @@
+package io.starling.broker.config;
+
+import io.starling.broker.config.BrokerConfig.Limits;
+import io.starling.broker.config.BrokerConfig.Listener;
+import io.starling.broker.config.BrokerConfig.QueueOverflow;
+import io.starling.broker.config.BrokerConfig.Sys;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+/**
+ * Reads the YAML configuration file into a {@link BrokerConfig}. Unknown keys and bad values stop
+ * start-up with a {@link ConfigException} that names the key and its line. Keys left out keep their
+ * defaults.
+ */
+public final class ConfigLoader {
+  private static final Set<String> TOP = Set.of("listener", "limits", "sys", "io_threads");
+  private static final Set<String> LISTENER = Set.of("bind", "port");
+  private static final Set<String> LIMITS =
+      Set.of(
+          "max_connections",
+          "max_packet_size",
+          "max_inflight_messages",
+          "max_queued_messages",
+          "queue_overflow",
+          "max_topic_levels",
+          "connect_timeout_seconds",
+          "queue_qos0_while_offline");
+  private static final Set<String> SYS = Set.of("interval_seconds");
+
+  private final String source;
+
+  private ConfigLoader(String source) {
+    this.source = source;
+  }
+
+  /** Reads a configuration file. */
+  public static BrokerConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+    }
+    return new ConfigLoader(file.toString()).parse(new StringReader(text));
+  }
+
+  /** Reads configuration text; {@code source} names it in errors. */
+  public static BrokerConfig parse(String text, String source) throws ConfigException {
+    return new ConfigLoader(source).parse(new StringReader(text));
+  }
+
+  private BrokerConfig parse(Reader reader) throws ConfigException {
+    Node root;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      root = new Yaml(options).compose(reader);
+    } catch (YAMLException e) {
+      throw new ConfigException(source + ": not valid YAML: " + e.getMessage(), e);
+    }
+    BrokerConfig defaults = BrokerConfig.defaults();
+    if (root == null) {
+      return defaults;
+    }
+    Map<String, Node> top = mapping(root, "", TOP);
+    Map<String, Node> listener = section(top, "listener", LISTENER);
+    Map<String, Node> limits = section(top, "limits", LIMITS);
+    Map<String, Node> sys = section(top, "sys", SYS);
+    Listener l = Listener.DEFAULT;
+    Limits d = Limits.DEFAULT;
+    try {
+      Listener parsedListener =
+          new Listener(
+              string(listener, "listener.bind", l.bind()),
+              integer(listener, "listener.port", l.port(), 0, 65535));
+      Limits parsedLimits =
+          new Limits(
+              integer(limits, "limits.max_connections", d.maxConnections(), 1, Integer.MAX_VALUE),
+              integer(limits, "limits.max_packet_size", d.maxPacketSizeBytes(), 16, 268_435_460),
+              integer(limits, "limits.max_inflight_messages", d.maxInflightMessages(), 1, 65535),
+              integer(
+                  limits,
+                  "limits.max_queued_messages",
+                  d.maxQueuedMessages(),
+                  1,
+                  Integer.MAX_VALUE),
+              overflow(limits, "limits.queue_overflow", d.queueOverflow()),
+              integer(limits, "limits.max_topic_levels", d.maxTopicLevels(), 1, 65535),
+              integer(limits, "limits.connect_timeout_seconds", d.connectTimeoutSeconds(), 1, 3600),
+              bool(limits, "limits.queue_qos0_while_offline", d.queueQos0WhileOffline()));
+      Sys parsedSys =
+          new Sys(
+              integer(
+                  sys,
+                  "sys.interval_seconds",
+                  Sys.DEFAULT.intervalSeconds(),
+                  0,
+                  Integer.MAX_VALUE));
+      int ioThreads = integer(top, "io_threads", defaults.ioThreads(), 0, 1024);
+      return new BrokerConfig(parsedListener, parsedLimits, parsedSys, ioThreads);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Map<String, Node> section(Map<String, Node> parent, String key, Set<String> allowed)
+      throws ConfigException {
+    Node node = parent.get(key);
+    return node == null ? Map.of() : mapping(node, key + ".", allowed);
+  }
+
+  private Map<String, Node> mapping(Node node, String prefix, Set<String> allowed)
+      throws ConfigException {
+    if (!(node instanceof MappingNode map)) {
+      String what =
+          prefix.isEmpty() ? "the top level" : "'" + prefix.substring(0, prefix.length() - 1) + "'";
+      throw error(node, what + " must be a mapping of keys to values");
+    }
+    Map<String, Node> out = new LinkedHashMap<>();
+    for (NodeTuple t : map.getValue()) {
+      if (!(t.getKeyNode() instanceof ScalarNode k)) {
+        throw error(t.getKeyNode(), "keys must be plain names");
+      }
+      String key = k.getValue();
+      if (!allowed.contains(key)) {
+        throw error(
+            k,
+            "unknown key '"
+                + prefix
+                + key
+                + "' (known here: "
+                + String.join(", ", sorted(allowed))
+                + ")");
+      }
+      out.put(key, t.getValueNode());
+    }
+    return out;
+  }
+
+  private static String[] sorted(Set<String> keys) {
+    return keys.stream().sorted().toArray(String[]::new);
+  }
+
+  private ConfigException error(Node node, String message) {
+    return new ConfigException(source + ":" + (node.getStartMark().getLine() + 1) + ": " + message);
+  }
+
+  private String scalar(Map<String, Node> section, String key) throws ConfigException {
+    String leaf = key.substring(key.lastIndexOf('.') + 1);
+    Node node = section.get(leaf);
+    if (node == null) {
+      return null;
+    }
+    if (!(node instanceof ScalarNode s)) {
+      throw error(node, "'" + key + "' must be a single value");
+    }
+    return s.getValue();
+  }
+
+  private int integer(Map<String, Node> section, String key, int fallback, int min, int max)
+      throws ConfigException {
+    String text = scalar(section, key);
+    if (text == null) {
+      return fallback;
+    }
+    long value;
+    try {
+      value = parseSize(text.trim());
+    } catch (NumberFormatException e) {
+      throw error(
+          section.get(leaf(key)), "'" + key + "' must be a whole number, not '" + text + "'");
+    }
+    if (value < min || value > max) {
+      throw error(
+          section.get(leaf(key)),
+          "'" + key + "' must be between " + min + " and " + max + ", not " + text);
+    }
+    return (int) value;
+  }
+
+  /** Whole numbers, optionally with a binary size suffix: 64KiB, 1MiB, 256MiB (also KB, MB). */
+  private static long parseSize(String text) {
+    String t = text.toUpperCase(Locale.ROOT).replace("_", "");
+    long multiplier = 1;
+    for (String[] unit :
+        new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"KB", "1024"}, {"MB", "1048576"}}) {
+      if (t.endsWith(unit[0])) {
+        multiplier = Long.parseLong(unit[1]);
+        t = t.substring(0, t.length() - unit[0].length()).trim();
+        break;
+      }
+    }
+    return Math.multiplyExact(Long.parseLong(t), multiplier);
+  }
+
+  private static String leaf(String key) {
+    return key.substring(key.lastIndexOf('.') + 1);
+  }
+
+  private String string(Map<String, Node> section, String key, String fallback)
+      throws ConfigException {
+    String text = scalar(section, key);
+    if (text != null && text.isBlank()) {
+      throw error(section.get(leaf(key)), "'" + key + "' must not be empty");
+    }
+    return text == null ? fallback : text.trim();
+  }
+
+  private boolean bool(Map<String, Node> section, String key, boolean fallback)
+      throws ConfigException {
+    String text = scalar(section, key);
+    if (text == null) {
+      return fallback;
+    }
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default ->
+          throw error(
+              section.get(leaf(key)), "'" + key + "' must be true or false, not '" + text + "'");
+    };
+  }
+
+  private QueueOverflow overflow(Map<String, Node> section, String key, QueueOverflow fallback)
+      throws ConfigException {
+    String text = scalar(section, key);
+    if (text == null) {
+      return fallback;
+    }
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "drop_new" -> QueueOverflow.DROP_NEW;
+      case "drop_oldest" -> QueueOverflow.DROP_OLDEST;
+      default ->
+          throw error(
+              section.get(leaf(key)),
+              "'" + key + "' must be drop_new or drop_oldest, not '" + text + "'");
+    };
+  }
+}

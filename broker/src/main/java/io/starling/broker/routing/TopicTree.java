@@ -1,0 +1,120 @@
+package io.starling.broker.routing;
+
+import io.starling.codec.QoS;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+
+/**
+ * The subscription index: topic filters split into levels, one node per level, {@code +} and {@code
+ * #} handled by walking. Lookups take no lock and may run on any thread at the same time as
+ * updates; updates are serialised by one short lock so that empty nodes can be pruned safely.
+ *
+ * <p>Rules: {@code +} matches exactly one level, {@code #} matches the level it stands at and
+ * everything below, including the parent level itself ({@code a/#} matches {@code a})
+ * [MQTT-4.7.1-2]; a filter starting with a wildcard does not match a topic starting with {@code $}
+ * [MQTT-4.7.2-1].
+ *
+ * @param <S> the subscriber; compared by identity through its {@code equals}
+ */
+public final class TopicTree<S> {
+  private final Node<S> root = new Node<>();
+  private final ReentrantLock writeLock = new ReentrantLock();
+
+  private static final class Node<S> {
+    final Map<String, Node<S>> children = new ConcurrentHashMap<>(4);
+    final Map<S, QoS> subscribers = new ConcurrentHashMap<>(2);
+
+    boolean isEmpty() {
+      return children.isEmpty() && subscribers.isEmpty();
+    }
+  }
+
+  /**
+   * Adds or replaces a subscription.
+   *
+   * @return true if this subscriber already had this filter (it is replaced)
+   */
+  public boolean subscribe(String filter, S subscriber, QoS qos) {
+    writeLock.lock();
+    try {
+      Node<S> node = root;
+      for (String level : Levels.split(filter)) {
+        node = node.children.computeIfAbsent(level, l -> new Node<>());
+      }
+      return node.subscribers.put(subscriber, qos) != null;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Removes a subscription.
+   *
+   * @return true if it existed
+   */
+  public boolean unsubscribe(String filter, S subscriber) {
+    writeLock.lock();
+    try {
+      Node<S> node = root;
+      String[] levels = Levels.split(filter);
+      List<Node<S>> path = new ArrayList<>(levels.length + 1);
+      path.add(root);
+      for (int i = 0; i < levels.length; i++) {
+        node = node.children.get(levels[i]);
+        if (node == null) {
+          return false;
+        }
+        path.add(node);
+      }
+      boolean removed = node.subscribers.remove(subscriber) != null;
+      // Prune nodes left empty, deepest first.
+      for (int i = levels.length; i > 0 && path.get(i).isEmpty(); i--) {
+        path.get(i - 1).children.remove(levels[i - 1], path.get(i));
+      }
+      return removed;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Calls {@code sink} once per (subscriber, filter) pair whose filter matches {@code topic}. */
+  public void match(String topic, BiConsumer<S, QoS> sink) {
+    String[] levels = Levels.split(topic);
+    boolean dollar = topic.startsWith("$");
+    match(root, levels, 0, dollar, sink);
+  }
+
+  private void match(
+      Node<S> node, String[] levels, int depth, boolean dollar, BiConsumer<S, QoS> sink) {
+    boolean wildcardAllowed = !(dollar && depth == 0);
+    if (wildcardAllowed) {
+      Node<S> hash = node.children.get("#");
+      if (hash != null) {
+        hash.subscribers.forEach(sink);
+      }
+    }
+    if (depth == levels.length) {
+      node.subscribers.forEach(sink);
+      return;
+    }
+    Node<S> exact = node.children.get(levels[depth]);
+    if (exact != null) {
+      match(exact, levels, depth + 1, dollar, sink);
+    }
+    if (wildcardAllowed) {
+      Node<S> plus = node.children.get("+");
+      if (plus != null) {
+        match(plus, levels, depth + 1, dollar, sink);
+      }
+    }
+  }
+
+  /** Whether nothing is subscribed (for tests). */
+  public boolean isEmpty() {
+    return root.isEmpty();
+  }
+}

@@ -1,0 +1,286 @@
+package io.starling.broker.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.starling.broker.config.BrokerConfig.Limits;
+import io.starling.broker.config.BrokerConfig.QueueOverflow;
+import io.starling.broker.sys.BrokerStats;
+import io.starling.codec.QoS;
+import io.starling.codec.packet.MqttPacket;
+import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.PubRel;
+import io.starling.codec.packet.Publish;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The state the broker keeps for one client identifier: subscriptions, outbound messages queued and
+ * in flight, and the packet identifiers of inbound QoS 2 messages not yet released.
+ *
+ * <p>Threading: a session has one owner at a time, the event loop of its connection (or of its last
+ * connection while offline). Every method but {@link #execute} runs on the owner; {@link #execute}
+ * gets a task there from any thread, following the session if it moves. Ownership moves only inside
+ * a task run on the current owner ({@link #moveTo}).
+ */
+public final class Session {
+  private final String clientId;
+  private final Limits limits;
+  private final BrokerStats stats;
+  private volatile EventLoop owner;
+
+  // Owner-confined state.
+  private boolean persistent;
+  private boolean destroyed;
+  private boolean everAttached;
+  private SessionConnection connection;
+  private final Map<String, QoS> subscriptions = new HashMap<>();
+  private final LinkedHashMap<Integer, OutboundMessage> inflight = new LinkedHashMap<>();
+  private final ArrayDeque<OutboundMessage> queue = new ArrayDeque<>();
+  private final Set<Integer> inboundQos2 = new HashSet<>();
+  private int nextPacketId = 1;
+
+  public Session(String clientId, EventLoop owner, Limits limits, BrokerStats stats) {
+    this.clientId = clientId;
+    this.owner = owner;
+    this.limits = limits;
+    this.stats = stats;
+  }
+
+  public String clientId() {
+    return clientId;
+  }
+
+  /** The event loop that owns this session now. Any thread. */
+  public EventLoop owner() {
+    return owner;
+  }
+
+  /** Runs {@code task} on the owner, following the session if ownership moves meanwhile. */
+  public void execute(Runnable task) {
+    EventLoop loop = owner;
+    if (loop.inEventLoop()) {
+      task.run();
+      return;
+    }
+    loop.execute(
+        () -> {
+          if (owner == loop) {
+            task.run();
+          } else {
+            execute(task);
+          }
+        });
+  }
+
+  /** Hands the session to another event loop. Call on the owner, as its last act on the session. */
+  public void moveTo(EventLoop loop) {
+    owner = loop;
+  }
+
+  public boolean isDestroyed() {
+    return destroyed;
+  }
+
+  public boolean isConnected() {
+    return connection != null;
+  }
+
+  public SessionConnection connection() {
+    return connection;
+  }
+
+  /** Whether a CONNECT with clean session 0 would find state here (the session-present flag). */
+  public boolean hasState() {
+    return everAttached && persistent;
+  }
+
+  public Map<String, QoS> subscriptions() {
+    return subscriptions;
+  }
+
+  public Set<Integer> inboundQos2() {
+    return inboundQos2;
+  }
+
+  /**
+   * Attaches a connection: resends in-flight messages in their original order with DUP set (and
+   * PUBREL for those already received) [MQTT-4.4.0-1], then sends what was queued.
+   */
+  public void attach(SessionConnection conn, boolean persistent) {
+    this.connection = conn;
+    if (this.persistent != persistent) {
+      stats.persistentSessions.addAndGet(persistent ? 1 : -1);
+    }
+    this.persistent = persistent;
+    this.everAttached = true;
+    for (OutboundMessage m : inflight.values()) {
+      conn.write(m.released ? PubRel.of(m.packetId) : toPublish(m, true));
+    }
+    drainQueue();
+    conn.flush();
+  }
+
+  /** Detaches the connection; the session stays for a later CONNECT unless it is not persistent. */
+  public void detach() {
+    connection = null;
+  }
+
+  /** Drops all state: subscriptions (the caller removes them from the index), queue, in-flight. */
+  public void destroy() {
+    destroyed = true;
+    connection = null;
+    if (persistent) {
+      stats.persistentSessions.decrementAndGet();
+      persistent = false;
+    }
+    clearMessages();
+    stats.subscriptions.addAndGet(-subscriptions.size());
+    subscriptions.clear();
+  }
+
+  /** Forgets messages and inbound QoS 2 state, as a clean session does. */
+  public void clearMessages() {
+    for (OutboundMessage m : inflight.values()) {
+      m.payload.release();
+    }
+    inflight.clear();
+    stats.queuedMessages.addAndGet(-queue.size());
+    for (OutboundMessage m : queue) {
+      m.payload.release();
+    }
+    queue.clear();
+    inboundQos2.clear();
+  }
+
+  /**
+   * Delivers a message at {@code qos} (already min(publish QoS, granted QoS)). Takes no ownership
+   * of {@code payload}: retains it if it keeps it.
+   */
+  public void deliver(String topic, ByteBuf payload, QoS qos, boolean retain) {
+    if (destroyed) {
+      return;
+    }
+    if (qos == QoS.AT_MOST_ONCE) {
+      if (connection != null && connection.isWritable()) {
+        connection.write(
+            new Publish(
+                topic, qos, retain, false, 0, Properties.EMPTY, payload.retainedDuplicate()));
+        stats.publishSent.increment();
+      } else if (connection == null && persistent && limits.queueQos0WhileOffline()) {
+        enqueue(new OutboundMessage(topic, payload.retain(), qos, retain));
+      } else {
+        stats.qos0Dropped.increment();
+      }
+      return;
+    }
+    OutboundMessage m = new OutboundMessage(topic, payload.retain(), qos, retain);
+    if (connection != null && queue.isEmpty() && canSend()) {
+      send(m);
+    } else if (connection != null || persistent) {
+      enqueue(m);
+    } else {
+      m.payload.release();
+    }
+  }
+
+  private boolean canSend() {
+    return inflight.size() < limits.maxInflightMessages() && connection.isWritable();
+  }
+
+  private void send(OutboundMessage m) {
+    if (m.qos != QoS.AT_MOST_ONCE) {
+      m.packetId = nextFreePacketId();
+      inflight.put(m.packetId, m);
+      connection.write(toPublish(m, false));
+    } else {
+      connection.write(toPublish(m, false));
+      m.payload.release();
+    }
+    stats.publishSent.increment();
+  }
+
+  private void enqueue(OutboundMessage m) {
+    if (queue.size() >= limits.maxQueuedMessages()) {
+      stats.queueOverflowDropped.increment();
+      if (limits.queueOverflow() == QueueOverflow.DROP_NEW) {
+        m.payload.release();
+        return;
+      }
+      queue.pollFirst().payload.release();
+      stats.queuedMessages.decrementAndGet();
+    }
+    queue.addLast(m);
+    stats.queuedMessages.incrementAndGet();
+  }
+
+  /** Sends queued messages while the in-flight window and the socket allow. */
+  public void drainQueue() {
+    while (connection != null && !queue.isEmpty() && canSend()) {
+      stats.queuedMessages.decrementAndGet();
+      send(queue.pollFirst());
+    }
+  }
+
+  private int nextFreePacketId() {
+    // At most 65535 messages are in flight (the window is capped), so a free id exists.
+    while (true) {
+      int id = nextPacketId;
+      nextPacketId = id == 0xFFFF ? 1 : id + 1;
+      if (!inflight.containsKey(id)) {
+        return id;
+      }
+    }
+  }
+
+  private static MqttPacket toPublish(OutboundMessage m, boolean dup) {
+    return new Publish(
+        m.topic, m.qos, m.retain, dup, m.packetId, Properties.EMPTY, m.payload.retainedDuplicate());
+  }
+
+  /** PUBACK for a QoS 1 message: it is done. Returns false for an unknown identifier. */
+  public boolean onPubAck(int packetId) {
+    OutboundMessage m = inflight.get(packetId);
+    if (m == null || m.qos != QoS.AT_LEAST_ONCE) {
+      return false;
+    }
+    complete(m);
+    return true;
+  }
+
+  /** PUBREC for a QoS 2 message: answer PUBREL and wait for PUBCOMP. */
+  public boolean onPubRec(int packetId) {
+    OutboundMessage m = inflight.get(packetId);
+    if (m == null || m.qos != QoS.EXACTLY_ONCE) {
+      return false;
+    }
+    // From here on only PUBREL is ever resent for this identifier [MQTT-4.3.3-3].
+    m.released = true;
+    connection.write(PubRel.of(packetId));
+    return true;
+  }
+
+  /** PUBCOMP: the QoS 2 message is done. */
+  public boolean onPubComp(int packetId) {
+    OutboundMessage m = inflight.get(packetId);
+    if (m == null || !m.released) {
+      return false;
+    }
+    complete(m);
+    return true;
+  }
+
+  private void complete(OutboundMessage m) {
+    inflight.remove(m.packetId);
+    m.payload.release();
+    drainQueue();
+  }
+
+  /** Whether any message is in flight or queued (for tests and $SYS). */
+  public int pendingCount() {
+    return inflight.size() + queue.size();
+  }
+}

@@ -1,0 +1,43 @@
+package io.starling.broker.session;
+
+import io.netty.channel.EventLoop;
+import io.starling.broker.config.BrokerConfig.Limits;
+import io.starling.broker.sys.BrokerStats;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** All sessions by client identifier. Thread-safe. */
+public final class SessionRegistry {
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final Limits limits;
+  private final BrokerStats stats;
+
+  public SessionRegistry(Limits limits, BrokerStats stats) {
+    this.limits = limits;
+    this.stats = stats;
+  }
+
+  /** The session of {@code clientId}, created owned by {@code loop} if there is none. */
+  public Session getOrCreate(String clientId, EventLoop loop) {
+    return sessions.computeIfAbsent(clientId, id -> new Session(id, loop, limits, stats));
+  }
+
+  /** The session of {@code clientId}, or {@code null}. */
+  public Session get(String clientId) {
+    return sessions.get(clientId);
+  }
+
+  /** Removes {@code session} if it is still the one registered for its client identifier. */
+  public void remove(Session session) {
+    sessions.remove(session.clientId(), session);
+  }
+
+  public Collection<Session> all() {
+    return sessions.values();
+  }
+
+  public int size() {
+    return sessions.size();
+  }
+}

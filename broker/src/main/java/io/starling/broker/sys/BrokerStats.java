@@ -1,0 +1,37 @@
+package io.starling.broker.sys;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The broker's counters and gauges, updated from any thread, read by {@code $SYS}. */
+public final class BrokerStats {
+  public final long startMillis = System.currentTimeMillis();
+  public final AtomicLong clientsConnected = new AtomicLong();
+  public final AtomicLong clientsMaximum = new AtomicLong();
+  public final LongAdder clientsTotal = new LongAdder();
+  public final LongAdder messagesReceived = new LongAdder();
+  public final LongAdder messagesSent = new LongAdder();
+  public final LongAdder publishReceived = new LongAdder();
+  public final LongAdder publishSent = new LongAdder();
+  public final LongAdder bytesReceived = new LongAdder();
+  public final LongAdder bytesSent = new LongAdder();
+  public final LongAdder publishDroppedSys = new LongAdder();
+  public final LongAdder queueOverflowDropped = new LongAdder();
+  public final LongAdder qos0Dropped = new LongAdder();
+  public final AtomicLong subscriptions = new AtomicLong();
+  public final AtomicLong queuedMessages = new AtomicLong();
+  public final AtomicLong persistentSessions = new AtomicLong();
+
+  /** Counts a new connection and returns how many are connected now. */
+  public long connected() {
+    clientsTotal.increment();
+    long now = clientsConnected.incrementAndGet();
+    clientsMaximum.accumulateAndGet(now, Math::max);
+    return now;
+  }
+
+  /** Counts a closed connection. */
+  public void disconnected() {
+    clientsConnected.decrementAndGet();
+  }
+}

@@ -1,0 +1,460 @@
+package io.starling.broker.transport;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.starling.broker.BrokerContext;
+import io.starling.broker.routing.Levels;
+import io.starling.broker.session.Session;
+import io.starling.broker.session.SessionConnection;
+import io.starling.codec.MalformedPacketException;
+import io.starling.codec.MqttVersion;
+import io.starling.codec.QoS;
+import io.starling.codec.ReasonCode;
+import io.starling.codec.packet.ConnAck;
+import io.starling.codec.packet.Connect;
+import io.starling.codec.packet.MqttPacket;
+import io.starling.codec.packet.PingResp;
+import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.PubAck;
+import io.starling.codec.packet.PubComp;
+import io.starling.codec.packet.PubRec;
+import io.starling.codec.packet.PubRel;
+import io.starling.codec.packet.Publish;
+import io.starling.codec.packet.SubAck;
+import io.starling.codec.packet.Subscribe;
+import io.starling.codec.packet.Subscription;
+import io.starling.codec.packet.UnsubAck;
+import io.starling.codec.packet.Unsubscribe;
+import io.starling.codec.packet.Will;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: the MQTT state machine from CONNECT to close. One instance per channel;
+ * every method runs on the channel's event loop, which also owns the attached session.
+ */
+public final class MqttConnection extends ChannelInboundHandlerAdapter
+    implements SessionConnection {
+  private static final Logger log = LoggerFactory.getLogger(MqttConnection.class);
+
+  private final BrokerContext broker;
+  private ChannelHandlerContext ctx;
+  private ScheduledFuture<?> connectTimeout;
+
+  private MqttVersion version;
+  private String clientId;
+  private Session session;
+  private Will will;
+  private boolean connectSeen;
+  private boolean counted;
+  private boolean cleanSession;
+
+  /** The will is not to be published: DISCONNECT received, taken over after a will, or shutdown. */
+  private boolean willDone;
+
+  public MqttConnection(BrokerContext broker) {
+    this.broker = broker;
+  }
+
+  /** The protocol version once CONNECT was read; 3.1.1 before, for refusals. */
+  MqttVersion version() {
+    return version == null ? MqttVersion.V3_1_1 : version;
+  }
+
+  // ---- SessionConnection --------------------------------------------------------------------
+
+  @Override
+  public EventLoop eventLoop() {
+    return ctx.channel().eventLoop();
+  }
+
+  @Override
+  public void write(MqttPacket packet) {
+    ctx.write(packet, ctx.voidPromise());
+  }
+
+  @Override
+  public void flush() {
+    ctx.flush();
+  }
+
+  @Override
+  public boolean isWritable() {
+    return ctx.channel().isWritable();
+  }
+
+  @Override
+  public void closeForTakeover() {
+    log.debug("client {} taken over by a new connection", clientId);
+    // The old connection ends without DISCONNECT, so its will is published [MQTT-3.1.4-2].
+    endConnection();
+    ctx.close();
+  }
+
+  // ---- channel events -----------------------------------------------------------------------
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    // A socket that sends no CONNECT in time is closed [MQTT-3.1.4-1 and section 3.1].
+    connectTimeout =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (!connectSeen) {
+                    log.debug("{}: no CONNECT in time, closing", ctx.channel().remoteAddress());
+                    ctx.close();
+                  }
+                },
+                broker.config().limits().connectTimeoutSeconds(),
+                TimeUnit.SECONDS);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof MqttPacket packet) {
+        broker.stats().messagesReceived.increment();
+        onPacket(packet);
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    ctx.flush();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && session != null && session.connection() == this) {
+      session.drainQueue();
+      ctx.flush();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      // No packet within 1.5 times the keep-alive: close, and publish the will [MQTT-3.1.2-24].
+      log.debug("client {}: keep-alive expired", clientId);
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (connectTimeout != null) {
+      connectTimeout.cancel(false);
+    }
+    endConnection();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Throwable c =
+        cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    if (c instanceof MalformedPacketException bad) {
+      onMalformed(bad);
+    } else if (c instanceof IOException) {
+      log.debug("client {}: {}", clientId, c.toString());
+      ctx.close();
+    } else {
+      log.error("client {}: unexpected error, closing the connection", clientId, c);
+      ctx.close();
+    }
+  }
+
+  private void onMalformed(MalformedPacketException bad) {
+    log.debug("client {} from {}: {}", clientId, ctx.channel().remoteAddress(), bad.toString());
+    if (bad.isConnect()
+        && !connectSeen
+        && bad.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
+      // A level we do not speak gets CONNACK 0x01 in the 3.1.1 format, then close [MQTT-3.1.2-2].
+      refuse(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION);
+      return;
+    }
+    ctx.close();
+  }
+
+  /** What happens whenever the connection ends, however it ends. Runs once. */
+  private void endConnection() {
+    if (session == null || session.connection() != this) {
+      if (counted) {
+        counted = false;
+        broker.stats().disconnected();
+      }
+      return;
+    }
+    Session s = session;
+    session = null;
+    if (counted) {
+      counted = false;
+      broker.stats().disconnected();
+    }
+    if (!willDone && will != null && !broker.isShuttingDown()) {
+      willDone = true;
+      Will w = will;
+      will = null;
+      // [MQTT-3.1.2-8]: published when the connection closes without DISCONNECT.
+      var payload = Unpooled.wrappedBuffer(w.payload().toByteArray());
+      broker.router().publish(w.topic(), payload, w.qos(), w.retain());
+      payload.release();
+    }
+    s.detach();
+    if (cleanSession) {
+      // A clean session lasts as long as its connection [MQTT-3.1.2-6].
+      broker.dropSession(s);
+    }
+  }
+
+  // ---- packets ------------------------------------------------------------------------------
+
+  private void onPacket(MqttPacket packet) {
+    if (!connectSeen) {
+      if (packet instanceof Connect c) {
+        onConnect(c);
+      } else {
+        // The decoder refuses this already; belt and braces [MQTT-3.1.0-1].
+        ctx.close();
+      }
+      return;
+    }
+    if (session == null) {
+      // CONNECT accepted but the session is still being handed over: nothing else may come yet.
+      // A client that pipelines packets behind CONNECT gets them processed in order once attached.
+      if (pending.size() >= MAX_PENDING) {
+        log.debug("client {}: too many packets before CONNACK, closing", clientId);
+        ctx.close();
+        return;
+      }
+      pending.add(ReferenceCountUtil.retain(packet));
+      return;
+    }
+    switch (packet.type()) {
+      case PUBLISH -> onPublish((Publish) packet);
+      case PUBACK -> expectKnown(session.onPubAck(((PubAck) packet).packetId()), packet);
+      case PUBREC -> expectKnown(session.onPubRec(((PubRec) packet).packetId()), packet);
+      case PUBCOMP -> expectKnown(session.onPubComp(((PubComp) packet).packetId()), packet);
+      case PUBREL -> onPubRel((PubRel) packet);
+      case SUBSCRIBE -> onSubscribe((Subscribe) packet);
+      case UNSUBSCRIBE -> onUnsubscribe((Unsubscribe) packet);
+      case PINGREQ -> write(PingResp.INSTANCE);
+      case DISCONNECT -> {
+        // The will is discarded on DISCONNECT [MQTT-3.14.4-3].
+        willDone = true;
+        will = null;
+        ctx.close();
+      }
+      default -> {
+        // A second CONNECT [MQTT-3.1.0-2], or a packet only a server sends.
+        log.debug("client {}: unexpected {}, closing", clientId, packet.type());
+        ctx.close();
+      }
+    }
+  }
+
+  /** Packets that came right behind CONNECT, before the session was attached. */
+  private final List<MqttPacket> pending = new ArrayList<>();
+
+  private static final int MAX_PENDING = 256;
+
+  private void expectKnown(boolean known, MqttPacket ack) {
+    if (!known) {
+      // 3.1.1 has no answer for an acknowledgement of an unknown id; ignore it as most brokers do.
+      log.debug("client {}: {} for an unknown packet id", clientId, ack.type());
+    } else {
+      ctx.flush();
+    }
+  }
+
+  private void onConnect(Connect c) {
+    connectSeen = true;
+    connectTimeout.cancel(false);
+    version = c.version();
+    ctx.channel().attr(ChannelAttributes.VERSION).set(version);
+    String id = c.clientId();
+    if (id.isEmpty()) {
+      if (!c.cleanStart()) {
+        // An empty id needs clean session 1 [MQTT-3.1.3-8].
+        refuse(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        return;
+      }
+      if (version == MqttVersion.V3_1) {
+        refuse(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        return;
+      }
+      id = "auto-" + UUID.randomUUID();
+    } else if (version == MqttVersion.V3_1 && id.length() > 23) {
+      // MQTT 3.1 allows 1 to 23 characters.
+      refuse(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+      return;
+    }
+    if (broker.stats().clientsConnected.get() >= broker.config().limits().maxConnections()) {
+      refuse(ReasonCode.SERVER_UNAVAILABLE);
+      return;
+    }
+    counted = true;
+    broker.stats().connected();
+    clientId = id;
+    will = c.will();
+    cleanSession = c.cleanStart();
+    if (c.keepAliveSeconds() > 0) {
+      // 1.5 times the keep-alive without a packet closes the connection [MQTT-3.1.2-24].
+      long millis = c.keepAliveSeconds() * 1500L;
+      ctx.pipeline()
+          .addBefore(
+              ctx.name(), "keepAlive", new IdleStateHandler(millis, 0, 0, TimeUnit.MILLISECONDS));
+    }
+    broker.takeOver(id, this, cleanSession);
+  }
+
+  /**
+   * Called by the broker on this connection's event loop once the session is ours: answers CONNACK
+   * and sends what the session kept [MQTT-3.2.0-1].
+   */
+  public void onSessionReady(Session s, boolean sessionPresent) {
+    if (!ctx.channel().isActive()) {
+      // The client went away while its session was handed over.
+      session = s;
+      s.attach(this, !cleanSession);
+      endConnection();
+      return;
+    }
+    session = s;
+    write(new ConnAck(sessionPresent, ReasonCode.SUCCESS, Properties.EMPTY));
+    s.attach(this, !cleanSession);
+    for (MqttPacket p : pending) {
+      try {
+        onPacket(p);
+      } finally {
+        ReferenceCountUtil.release(p);
+      }
+    }
+    pending.clear();
+    ctx.flush();
+  }
+
+  private void refuse(ReasonCode reason) {
+    willDone = true;
+    ctx.writeAndFlush(new ConnAck(false, reason, Properties.EMPTY))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void onPublish(Publish p) {
+    int maxLevels = broker.config().limits().maxTopicLevels();
+    if (Levels.count(p.topic()) > maxLevels) {
+      log.debug("client {}: topic with more than {} levels, closing", clientId, maxLevels);
+      ctx.close();
+      return;
+    }
+    broker.stats().publishReceived.increment();
+    boolean route = true;
+    if (p.topic().startsWith("$")) {
+      // Topics starting with $ are the broker's: drop the message, acknowledge it, count it.
+      broker.stats().publishDroppedSys.increment();
+      route = false;
+    }
+    switch (p.qos()) {
+      case AT_MOST_ONCE -> {
+        if (route) {
+          broker.router().publish(p.topic(), p.payload(), p.qos(), p.retained());
+        }
+      }
+      case AT_LEAST_ONCE -> {
+        if (route) {
+          broker.router().publish(p.topic(), p.payload(), p.qos(), p.retained());
+        }
+        write(PubAck.of(p.packetId()));
+      }
+      case EXACTLY_ONCE -> {
+        // Route on first receipt and remember the id until PUBREL, so that a resent PUBLISH
+        // (DUP) is not routed twice [MQTT-4.3.3-2].
+        if (session.inboundQos2().add(p.packetId()) && route) {
+          broker.router().publish(p.topic(), p.payload(), p.qos(), p.retained());
+        }
+        write(PubRec.of(p.packetId()));
+      }
+    }
+  }
+
+  private void onPubRel(PubRel rel) {
+    session.inboundQos2().remove(rel.packetId());
+    // PUBCOMP even for an unknown id, so the client can finish [MQTT-4.3.3-2].
+    write(PubComp.of(rel.packetId()));
+  }
+
+  private void onSubscribe(Subscribe sub) {
+    List<ReasonCode> granted = new ArrayList<>(sub.subscriptions().size());
+    List<Subscription> accepted = new ArrayList<>(sub.subscriptions().size());
+    int maxLevels = broker.config().limits().maxTopicLevels();
+    for (Subscription s : sub.subscriptions()) {
+      if (Levels.count(s.filter()) > maxLevels) {
+        granted.add(ReasonCode.UNSPECIFIED_ERROR); // 0x80 Failure [MQTT-3.9.3-2]
+        continue;
+      }
+      QoS qos = s.maxQos();
+      if (broker.router().subscriptions().subscribe(s.filter(), session, qos)) {
+        // Replaced: same filter again [MQTT-3.8.4-3].
+      } else {
+        broker.stats().subscriptions.incrementAndGet();
+      }
+      session.subscriptions().put(s.filter(), qos);
+      granted.add(
+          qos == QoS.AT_MOST_ONCE
+              ? ReasonCode.SUCCESS
+              : qos == QoS.AT_LEAST_ONCE ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
+      accepted.add(s);
+    }
+    write(new SubAck(sub.packetId(), granted, Properties.EMPTY));
+    // Retained messages go to the new subscription with RETAIN 1 [MQTT-3.3.1-6] [MQTT-3.3.1-8].
+    for (Subscription s : accepted) {
+      broker
+          .router()
+          .retained()
+          .match(
+              s.filter(),
+              r -> session.deliver(r.topic(), r.payload(), QoS.min(r.qos(), s.maxQos()), true));
+    }
+  }
+
+  private void onUnsubscribe(Unsubscribe u) {
+    for (String filter : u.filters()) {
+      if (session.subscriptions().remove(filter) != null) {
+        broker.router().subscriptions().unsubscribe(filter, session);
+        broker.stats().subscriptions.decrementAndGet();
+      }
+    }
+    // UNSUBACK even when nothing matched [MQTT-3.10.4-5].
+    write(new UnsubAck(u.packetId(), List.of(), Properties.EMPTY));
+  }
+
+  /** Closes the connection at shutdown: no will is published. */
+  public void closeForShutdown() {
+    willDone = true;
+    ctx.close();
+  }
+}

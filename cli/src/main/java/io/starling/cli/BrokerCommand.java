@@ -1,0 +1,77 @@
+package io.starling.cli;
+
+import io.starling.broker.Broker;
+import io.starling.broker.BrokerStartException;
+import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.config.ConfigException;
+import io.starling.broker.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code starling broker}: runs the broker until SIGTERM or Ctrl-C. */
+@Command(
+    name = "broker",
+    mixinStandardHelpOptions = true,
+    description = "Run the MQTT broker (default: all interfaces, port 1883).")
+final class BrokerCommand implements Callable<Integer> {
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      description = "YAML config file (see config/starling.yaml). Flags below override it.")
+  Path config;
+
+  @Option(
+      names = {"-p", "--port"},
+      paramLabel = "N",
+      description = "TCP port to listen on, 0 for any free port (default: 1883).")
+  Integer port;
+
+  @Option(
+      names = {"-b", "--bind"},
+      paramLabel = "ADDR",
+      description = "Address to listen on (default: 0.0.0.0).")
+  String bind;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    BrokerConfig cfg;
+    try {
+      cfg = config == null ? BrokerConfig.defaults() : ConfigLoader.load(config);
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("starling: " + e.getMessage());
+      return 2;
+    }
+    if (port != null && (port < 0 || port > 65535)) {
+      spec.commandLine().getErr().println("starling: --port must be 0 to 65535, not " + port);
+      return 2;
+    }
+    cfg =
+        cfg.withListener(
+            bind != null ? bind : cfg.listener().bind(),
+            port != null ? port : cfg.listener().port());
+    Broker broker;
+    try {
+      broker = Broker.start(cfg);
+    } catch (BrokerStartException e) {
+      spec.commandLine().getErr().println("starling: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  broker.close();
+                  stopped.countDown();
+                },
+                "starling-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}
