@@ -2,6 +2,7 @@ package io.starling.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,9 +21,14 @@ public final class Main implements Runnable {
     System.exit(run(args));
   }
 
-  /** Runs the command line and returns the exit code, for tests and {@link #main}. */
+  /** Runs the command line and returns the exit code. */
   public static int run(String... args) {
     return new CommandLine(new Main()).execute(args);
+  }
+
+  /** Runs the command line with its output going to the given writers, for tests. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    return new CommandLine(new Main()).setOut(out).setErr(err).execute(args);
   }
 
   @Override

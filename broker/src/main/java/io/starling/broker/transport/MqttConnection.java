@@ -215,6 +215,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       counted = false;
       broker.stats().disconnected();
     }
+    if (will != null && will.topic().startsWith("$")) {
+      // A will cannot do what a PUBLISH may not: topics starting with $ are the broker's.
+      broker.stats().publishDroppedSys.increment();
+      will = null;
+    }
     if (!willDone && will != null && !broker.isShuttingDown()) {
       willDone = true;
       Will w = will;

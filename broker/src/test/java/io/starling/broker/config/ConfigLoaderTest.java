@@ -1,0 +1,79 @@
+package io.starling.broker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+  @Test
+  void anEmptyFileGivesTheDefaults() throws Exception {
+    assertThat(ConfigLoader.parse("", "t.yaml")).isEqualTo(BrokerConfig.defaults());
+  }
+
+  @Test
+  void theShippedExampleIsValidAndEqualsTheDefaults() throws Exception {
+    Path example = Path.of("..", "config", "starling.yaml");
+    assertThat(Files.exists(example)).isTrue();
+    assertThat(ConfigLoader.load(example)).isEqualTo(BrokerConfig.defaults());
+  }
+
+  @Test
+  void valuesAreRead() throws Exception {
+    BrokerConfig c =
+        ConfigLoader.parse(
+            String.join(
+                "\n",
+                "listener:",
+                "  bind: 127.0.0.1",
+                "  port: 1884",
+                "limits:",
+                "  max_packet_size: 64KiB",
+                "  queue_overflow: drop_oldest",
+                "  queue_qos0_while_offline: yes",
+                "sys:",
+                "  interval_seconds: 0"),
+            "t.yaml");
+    assertThat(c.listener()).isEqualTo(new BrokerConfig.Listener("127.0.0.1", 1884));
+    assertThat(c.limits().maxPacketSizeBytes()).isEqualTo(65536);
+    assertThat(c.limits().queueOverflow()).isEqualTo(BrokerConfig.QueueOverflow.DROP_OLDEST);
+    assertThat(c.limits().queueQos0WhileOffline()).isTrue();
+    assertThat(c.sys().intervalSeconds()).isZero();
+  }
+
+  @Test
+  void anUnknownKeyIsNamedWithItsLine() {
+    assertThatThrownBy(() -> ConfigLoader.parse("listener:\n  port: 1\n  prot: 2\n", "t.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("t.yaml:3")
+        .hasMessageContaining("listener.prot");
+  }
+
+  @Test
+  void aBadValueIsNamedWithItsLine() {
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("limits:\n  max_inflight_messages: lots\n", "t.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("t.yaml:2")
+        .hasMessageContaining("limits.max_inflight_messages");
+    assertThatThrownBy(() -> ConfigLoader.parse("listener:\n  port: 70000\n", "t.yaml"))
+        .hasMessageContaining("listener.port")
+        .hasMessageContaining("between 0 and 65535");
+    assertThatThrownBy(() -> ConfigLoader.parse("limits:\n  queue_overflow: spill\n", "t.yaml"))
+        .hasMessageContaining("drop_new or drop_oldest");
+    assertThatThrownBy(() -> ConfigLoader.parse("limits: 5\n", "t.yaml"))
+        .hasMessageContaining("'limits' must be a mapping");
+    assertThatThrownBy(() -> ConfigLoader.parse("listener: [\n", "t.yaml"))
+        .hasMessageContaining("not valid YAML");
+  }
+
+  @Test
+  void aMissingFileIsNamed() {
+    assertThatThrownBy(() -> ConfigLoader.load(Path.of("no/such/file.yaml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("no/such/file.yaml");
+  }
+}

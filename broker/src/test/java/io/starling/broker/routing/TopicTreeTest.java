@@ -1,0 +1,116 @@
+package io.starling.broker.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.starling.codec.QoS;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+class TopicTreeTest {
+
+  /** The reference: a plain, obviously correct reading of the matching rules. */
+  static boolean reference(String filter, String topic) {
+    String[] f = filter.split("/", -1);
+    String[] t = topic.split("/", -1);
+    if (topic.startsWith("$") && (f[0].equals("+") || f[0].equals("#"))) {
+      return false; // [MQTT-4.7.2-1]
+    }
+    for (int i = 0; i < f.length; i++) {
+      if (f[i].equals("#")) {
+        return true; // matches this level and everything below, the parent too
+      }
+      if (i >= t.length || !(f[i].equals("+") || f[i].equals(t[i]))) {
+        return false;
+      }
+    }
+    return f.length == t.length;
+  }
+
+  @Provide
+  Arbitrary<String> topics() {
+    return Arbitraries.of("a", "b", "", "$SYS", "$x", "c")
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(4)
+        .map(levels -> String.join("/", levels))
+        .filter(t -> !t.isEmpty());
+  }
+
+  @Provide
+  Arbitrary<String> filters() {
+    Arbitrary<List<String>> levels =
+        Arbitraries.of("a", "b", "", "+", "$SYS", "$x", "c").list().ofMinSize(1).ofMaxSize(4);
+    return Combinators.combine(levels, Arbitraries.of(true, false))
+        .as((l, hash) -> hash ? String.join("/", l) + "/#" : String.join("/", l))
+        .filter(f -> !f.isEmpty())
+        .injectDuplicates(0.1)
+        .edgeCases(e -> e.add("#"));
+  }
+
+  @Property(tries = 300)
+  void matchesLikeTheReference(
+      @ForAll("filtersList") List<String> filters, @ForAll("topics") String topic) {
+    TopicTree<String> tree = new TopicTree<>();
+    for (int i = 0; i < filters.size(); i++) {
+      tree.subscribe(filters.get(i), "s" + i, QoS.AT_MOST_ONCE);
+    }
+    List<String> got = new ArrayList<>();
+    tree.match(topic, (s, q) -> got.add(s));
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < filters.size(); i++) {
+      if (reference(filters.get(i), topic)) {
+        expected.add("s" + i);
+      }
+    }
+    assertThat(got).containsExactlyInAnyOrderElementsOf(expected);
+    for (String f : filters) {
+      assertThat(Levels.matches(f, topic)).as(f + " vs " + topic).isEqualTo(reference(f, topic));
+    }
+  }
+
+  @Provide
+  Arbitrary<List<String>> filtersList() {
+    return filters().list().ofMaxSize(12);
+  }
+
+  @Property(tries = 200)
+  void unsubscribingEverythingLeavesAnEmptyTree(@ForAll("filtersList") List<String> filters) {
+    TopicTree<String> tree = new TopicTree<>();
+    Map<String, String> subs = new HashMap<>();
+    for (int i = 0; i < filters.size(); i++) {
+      tree.subscribe(filters.get(i), "s" + i, QoS.AT_LEAST_ONCE);
+      subs.put("s" + i, filters.get(i));
+    }
+    subs.forEach((s, f) -> assertThat(tree.unsubscribe(f, s)).isTrue());
+    assertThat(tree.isEmpty()).isTrue();
+  }
+
+  @Test
+  void resubscribingReplacesTheQos() {
+    TopicTree<String> tree = new TopicTree<>();
+    assertThat(tree.subscribe("a/+", "s", QoS.AT_MOST_ONCE)).isFalse();
+    assertThat(tree.subscribe("a/+", "s", QoS.EXACTLY_ONCE)).isTrue();
+    Map<String, QoS> got = new HashMap<>();
+    tree.match("a/b", got::put);
+    assertThat(got).containsExactly(Map.entry("s", QoS.EXACTLY_ONCE));
+  }
+
+  @Test
+  void hashMatchesTheParentLevelAndDollarTopicsNeedAnExplicitPrefix() {
+    assertThat(Levels.matches("sport/tennis/#", "sport/tennis")).isTrue();
+    assertThat(Levels.matches("sport/+", "sport/")).isTrue();
+    assertThat(Levels.matches("+/+", "/finance")).isTrue();
+    assertThat(Levels.matches("#", "$SYS/x")).isFalse();
+    assertThat(Levels.matches("$SYS/#", "$SYS/x")).isTrue();
+    assertThat(Levels.matches("+/monitor/Clients", "$SYS/monitor/Clients")).isFalse();
+  }
+}
