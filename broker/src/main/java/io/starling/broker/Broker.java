@@ -40,7 +40,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
 
   private final BrokerConfig config;
   private final BrokerStats stats = new BrokerStats();
-  private final Router router = new Router(stats);
+  private final Router router = new Router();
   private final SessionRegistry sessions;
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
@@ -57,7 +57,10 @@ public final class Broker implements BrokerContext, AutoCloseable {
     var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.transportName = epoll ? "epoll" : "nio";
     this.bossGroup = new MultiThreadIoEventLoopGroup(1, factory);
-    this.workerGroup = new MultiThreadIoEventLoopGroup(config.ioThreads(), factory);
+    // One event loop per processor: more only adds hand-offs between loops on the same cores.
+    int threads =
+        config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+    this.workerGroup = new MultiThreadIoEventLoopGroup(threads, factory);
   }
 
   /**

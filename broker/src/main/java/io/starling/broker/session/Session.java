@@ -42,6 +42,7 @@ public final class Session {
   private final ArrayDeque<OutboundMessage> queue = new ArrayDeque<>();
   private final Set<Integer> inboundQos2 = new HashSet<>();
   private int nextPacketId = 1;
+  private boolean flushPending;
 
   public Session(String clientId, EventLoop owner, Limits limits, BrokerStats stats) {
     this.clientId = clientId;
@@ -124,9 +125,30 @@ public final class Session {
     conn.flush();
   }
 
+  /**
+   * Notes that this session has writes to flush at the end of a delivery batch; returns true the
+   * first time, so that each session is flushed once per batch.
+   */
+  public boolean markForFlush() {
+    if (connection == null || flushPending) {
+      return false;
+    }
+    flushPending = true;
+    return true;
+  }
+
+  /** Flushes the connection's writes, if attached. */
+  public void flush() {
+    flushPending = false;
+    if (connection != null) {
+      connection.flush();
+    }
+  }
+
   /** Detaches the connection; the session stays for a later CONNECT unless it is not persistent. */
   public void detach() {
     connection = null;
+    flushPending = false;
   }
 
   /** Drops all state: subscriptions (the caller removes them from the index), queue, in-flight. */

@@ -78,6 +78,7 @@ public final class SysPublisher {
     publishLoad("bytes/received", bytesReceived);
     publishLoad("bytes/sent", bytesSent);
     publishLoad("connections", connections);
+    broker.router().dispatch();
   }
 
   private void publishLoad(String name, LoadAverage load) {

@@ -12,6 +12,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.broker.BrokerContext;
 import io.starling.broker.routing.Levels;
+import io.starling.broker.routing.Mailbox;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.codec.MalformedPacketException;
@@ -142,7 +143,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    Mailbox congested = broker.router().dispatch();
     ctx.flush();
+    if (congested != null) {
+      // A destination loop is behind: stop reading this client until it catches up, so that
+      // publishers slow down to what subscribers take instead of the broker buffering it.
+      ctx.channel().config().setAutoRead(false);
+      congested.whenDrained(
+          () -> ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true)));
+    }
   }
 
   @Override
@@ -227,6 +236,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       // [MQTT-3.1.2-8]: published when the connection closes without DISCONNECT.
       var payload = Unpooled.wrappedBuffer(w.payload().toByteArray());
       broker.router().publish(w.topic(), payload, w.qos(), w.retain());
+      broker.router().dispatch();
       payload.release();
     }
     s.detach();
@@ -360,6 +370,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       }
     }
     pending.clear();
+    broker.router().dispatch();
     ctx.flush();
   }
 

@@ -1,0 +1,75 @@
+package io.starling.bench.load;
+
+import io.starling.codec.MqttVersion;
+import io.starling.codec.QoS;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One load run.
+ *
+ * @param host the broker's address
+ * @param port the broker's port
+ * @param scenario what traffic to make
+ * @param qos the QoS of publishing and subscribing
+ * @param payloadBytes the payload size; 20 bytes or more carry a sequence number and timestamp
+ * @param version the MQTT version of every connection
+ * @param warmup traffic before measuring
+ * @param duration how long to measure
+ * @param publishers publishers (fanin, p2p pairs)
+ * @param subscribers subscribers (fanout)
+ * @param inflight QoS 1/2 messages in flight per publisher
+ * @param ratePerSecond the fixed publish rate of the latency scenario
+ * @param connections idle connections to open (conns)
+ * @param connectRatePerSecond how fast to open them (conns)
+ * @param sourceAddresses local addresses to spread connections over (conns), e.g. 127.0.0.2
+ * @param brokerPid the broker's process id, to report its CPU and memory; 0 if unknown
+ * @param threads event-loop threads of the load tool
+ */
+public record LoadOptions(
+    String host,
+    int port,
+    Scenario scenario,
+    QoS qos,
+    int payloadBytes,
+    MqttVersion version,
+    Duration warmup,
+    Duration duration,
+    int publishers,
+    int subscribers,
+    int inflight,
+    int ratePerSecond,
+    int connections,
+    int connectRatePerSecond,
+    List<String> sourceAddresses,
+    long brokerPid,
+    int threads) {
+
+  /** The traffic shapes. */
+  public enum Scenario {
+    /** P publishers, one subscriber on a wildcard. */
+    FANIN,
+    /** One publisher, S subscribers of one topic. */
+    FANOUT,
+    /** P publisher/subscriber pairs, a topic each. */
+    P2P,
+    /** One publisher at a fixed rate, one subscriber; latency percentiles. */
+    LATENCY,
+    /** N idle connections. */
+    CONNS
+  }
+
+  public LoadOptions {
+    if (payloadBytes < 0 || payloadBytes > 16 << 20) {
+      throw new IllegalArgumentException("payload size must be 0 to 16 MiB");
+    }
+    if (publishers < 1 || subscribers < 1 || inflight < 1 || inflight > 65535) {
+      throw new IllegalArgumentException(
+          "publishers and subscribers must be at least 1, in-flight 1 to 65535");
+    }
+    if (ratePerSecond < 1 || connections < 1 || connectRatePerSecond < 1 || threads < 1) {
+      throw new IllegalArgumentException("rates, connections and threads must be at least 1");
+    }
+    sourceAddresses = List.copyOf(sourceAddresses);
+  }
+}
