@@ -105,6 +105,15 @@ final class BenchCommand implements Callable<Integer> {
   int inflight;
 
   @Option(
+      names = "--window",
+      paramLabel = "N",
+      description =
+          "QoS 0: messages a publisher may have sent that have not yet arrived (a closed loop);"
+              + " 0 = publish as fast as the socket takes them (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1000")
+  int window;
+
+  @Option(
       names = {"-r", "--rate"},
       paramLabel = "MSGS",
       description = "Messages per second of the latency scenario (default: ${DEFAULT-VALUE}).",
@@ -202,6 +211,7 @@ final class BenchCommand implements Callable<Integer> {
         publishers,
         subscribers,
         inflight,
+        window,
         rate,
         connections,
         connectRate,

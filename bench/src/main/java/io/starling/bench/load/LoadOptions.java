@@ -19,6 +19,9 @@ import java.util.List;
  * @param publishers publishers (fanin, p2p pairs)
  * @param subscribers subscribers (fanout)
  * @param inflight QoS 1/2 messages in flight per publisher
+ * @param qos0Window QoS 0 messages a publisher may have sent that have not yet arrived at every
+ *     subscriber (a closed loop, so that a flood measures the broker rather than socket buffers); 0
+ *     publishes open-loop, as fast as the socket takes them
  * @param ratePerSecond the fixed publish rate of the latency scenario
  * @param connections idle connections to open (conns)
  * @param connectRatePerSecond how fast to open them (conns)
@@ -38,6 +41,7 @@ public record LoadOptions(
     int publishers,
     int subscribers,
     int inflight,
+    int qos0Window,
     int ratePerSecond,
     int connections,
     int connectRatePerSecond,
@@ -66,6 +70,9 @@ public record LoadOptions(
     if (publishers < 1 || subscribers < 1 || inflight < 1 || inflight > 65535) {
       throw new IllegalArgumentException(
           "publishers and subscribers must be at least 1, in-flight 1 to 65535");
+    }
+    if (qos0Window < 0) {
+      throw new IllegalArgumentException("the QoS 0 window must be 0 or more");
     }
     if (ratePerSecond < 1 || connections < 1 || connectRatePerSecond < 1 || threads < 1) {
       throw new IllegalArgumentException("rates, connections and threads must be at least 1");

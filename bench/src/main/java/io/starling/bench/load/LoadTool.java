@@ -15,13 +15,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.starling.bench.load.LoadOptions.Scenario;
-import io.starling.codec.CodecLimits;
 import io.starling.codec.QoS;
-import io.starling.codec.netty.MqttDecoder;
-import io.starling.codec.netty.MqttEncoder;
 import io.starling.codec.packet.Connect;
 import io.starling.codec.packet.Properties;
-import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.Subscribe;
 import io.starling.codec.packet.Subscription;
 import java.io.PrintWriter;
@@ -91,16 +87,15 @@ public final class LoadTool implements AutoCloseable {
           s == Scenario.P2P ? new int[] {i} : java.util.stream.IntStream.range(0, pubs).toArray();
       Tracker t = new Tracker(pubs, sources, o.payloadBytes() >= Payloads.HEADER);
       LoadConnection c = open(t::onMessage, null, subscriberGroup);
-      c.channel()
-          .writeAndFlush(
-              new Subscribe(1, List.of(Subscription.of(filter, o.qos())), Properties.EMPTY));
+      c.send(new Subscribe(1, List.of(Subscription.of(filter, o.qos())), Properties.EMPTY));
       c.subscribed.get(CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       trackers.add(t);
     }
     for (int i = 0; i < pubs; i++) {
       String topic = s == Scenario.FANIN || s == Scenario.P2P ? base + "/" + i : base;
       LoadConnection c = open(p -> {}, null, publisherGroup);
-      publishers.add(new Publisher(i, c, topic));
+      c.preparePublish(topic, o.qos());
+      publishers.add(new Publisher(i, c, topic, s == Scenario.FANOUT ? subs : 1));
     }
     out.printf(
         Locale.ROOT,
@@ -300,7 +295,7 @@ public final class LoadTool implements AutoCloseable {
   // ---- connections --------------------------------------------------------------------------
 
   private LoadConnection open(
-      java.util.function.Consumer<Publish> onMessage, String source, EventLoopGroup group)
+      java.util.function.Consumer<ByteBuf> onMessage, String source, EventLoopGroup group)
       throws Exception {
     LoadConnection c = openAsync(onMessage, source, group);
     c.connected.get(CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -308,7 +303,7 @@ public final class LoadTool implements AutoCloseable {
   }
 
   private LoadConnection openAsync(
-      java.util.function.Consumer<Publish> onMessage, String source, EventLoopGroup group)
+      java.util.function.Consumer<ByteBuf> onMessage, String source, EventLoopGroup group)
       throws Exception {
     LoadConnection c = new LoadConnection(o.version(), onMessage);
     Bootstrap b =
@@ -324,12 +319,7 @@ public final class LoadTool implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    ch.pipeline()
-                        .addLast(
-                            MqttDecoder.forClient(
-                                CodecLimits.DEFAULTS.withMaxPacketSizeBytes(64 << 20), o.version()))
-                        .addLast(MqttEncoder.of(o.version()))
-                        .addLast(c);
+                    ch.pipeline().addLast(c);
                   }
                 });
     InetSocketAddress remote = new InetSocketAddress(o.host(), o.port());
@@ -337,10 +327,10 @@ public final class LoadTool implements AutoCloseable {
         (source == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(source, 0)))
             .sync()
             .channel();
+    c.attach(ch);
     String clientId = "bench-" + runId + "-" + clientIds.incrementAndGet();
     int keepAlive = o.scenario() == Scenario.CONNS ? 0 : 60;
-    ch.writeAndFlush(
-        new Connect(o.version(), clientId, true, keepAlive, null, null, null, Properties.EMPTY));
+    c.send(new Connect(o.version(), clientId, true, keepAlive, null, null, null, Properties.EMPTY));
     return c;
   }
 
@@ -358,14 +348,24 @@ public final class LoadTool implements AutoCloseable {
     final int index;
     final LoadConnection conn;
     final String topic;
+    final int fanout;
+
+    /** Arrivals of this publisher's messages, over all subscribers (QoS 0 window). */
+    final java.util.concurrent.atomic.AtomicLong receipts =
+        new java.util.concurrent.atomic.AtomicLong();
+
     volatile long sent;
     long seq;
     long startNanos;
+    long writtenOff;
+    long lastReceipts;
+    long lastProgressNanos;
 
-    Publisher(int index, LoadConnection conn, String topic) {
+    Publisher(int index, LoadConnection conn, String topic, int fanout) {
       this.index = index;
       this.conn = conn;
       this.topic = topic;
+      this.fanout = fanout;
     }
 
     void start(long startNanos) {
@@ -379,10 +379,21 @@ public final class LoadTool implements AutoCloseable {
       }
     }
 
+    private boolean windowed() {
+      return o.qos() == QoS.AT_MOST_ONCE
+          && o.qos0Window() > 0
+          && o.payloadBytes() >= Payloads.HEADER;
+    }
+
+    private boolean windowOpen() {
+      if (o.qos() != QoS.AT_MOST_ONCE) {
+        return conn.inflight() < o.inflight();
+      }
+      return !windowed() || seq - receipts.get() / fanout - writtenOff < o.qos0Window();
+    }
+
     private boolean canSend() {
-      return running
-          && conn.channel().isWritable()
-          && (o.qos() == QoS.AT_MOST_ONCE || conn.inflight() < o.inflight());
+      return running && conn.channel().isWritable() && windowOpen();
     }
 
     private void pump() {
@@ -394,6 +405,19 @@ public final class LoadTool implements AutoCloseable {
       conn.channel().flush();
       if (canSend()) {
         conn.channel().eventLoop().execute(this::pump); // yield to reads, then go on
+      } else if (running && windowed() && !windowOpen()) {
+        // Waiting for arrivals; messages the broker dropped never arrive, so write off a
+        // window that has made no progress for half a second.
+        long now = System.nanoTime();
+        long r = receipts.get();
+        if (r != lastReceipts) {
+          lastReceipts = r;
+          lastProgressNanos = now;
+        } else if (now - lastProgressNanos > 500_000_000L) {
+          writtenOff = seq - r / fanout;
+          lastProgressNanos = now;
+        }
+        conn.channel().eventLoop().schedule(this::pump, 100, TimeUnit.MICROSECONDS);
       }
     }
 
@@ -409,8 +433,9 @@ public final class LoadTool implements AutoCloseable {
     }
 
     private void sendOne() {
-      ByteBuf payload = Payloads.make(conn.channel().alloc(), o.payloadBytes(), index, seq++);
-      conn.publish(topic, o.qos(), payload);
+      ByteBuf frame = conn.startPublish(o.payloadBytes());
+      Payloads.write(frame, o.payloadBytes(), index, seq++);
+      conn.channel().write(frame, conn.channel().voidPromise());
       sent = seq;
       published.increment();
     }
@@ -439,18 +464,20 @@ public final class LoadTool implements AutoCloseable {
       resetRequested = true;
     }
 
-    void onMessage(Publish p) {
+    void onMessage(ByteBuf b) {
       received.increment();
-      if (!tracking || p.payload().readableBytes() < Payloads.HEADER) {
+      if (!tracking || b.readableBytes() < Payloads.HEADER) {
         return;
       }
       if (resetRequested) {
         histogram.reset();
         resetRequested = false;
       }
-      ByteBuf b = p.payload();
       int publisher = Payloads.publisher(b);
       long seq = Payloads.seq(b);
+      if (publisher >= 0 && publisher < publishers.size()) {
+        publishers.get(publisher).receipts.incrementAndGet();
+      }
       histogram.recordValue(
           Math.max(0, Math.min((System.nanoTime() - Payloads.sentNanos(b)) / 1000, 60_000_000)));
       if (publisher < 0 || publisher >= perPublisher.length) {

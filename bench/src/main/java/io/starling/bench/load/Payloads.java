@@ -1,7 +1,6 @@
 package io.starling.bench.load;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 
 /**
  * The load tool's payloads:
@@ -20,13 +19,14 @@ final class Payloads {
 
   private Payloads() {}
 
-  static ByteBuf make(ByteBufAllocator alloc, int size, int publisher, long seq) {
-    ByteBuf b = alloc.buffer(size);
+  /** Appends a payload of {@code size} bytes to {@code b}. */
+  static void write(ByteBuf b, int size, int publisher, long seq) {
     if (size >= HEADER) {
       b.writeInt(publisher).writeLong(seq).writeLong(System.nanoTime());
+      b.writeZero(size - HEADER);
+    } else {
+      b.writeZero(size);
     }
-    b.writeZero(size - b.writerIndex());
-    return b;
   }
 
   static int publisher(ByteBuf b) {

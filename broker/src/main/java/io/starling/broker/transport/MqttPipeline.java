@@ -45,8 +45,10 @@ public final class MqttPipeline {
   /** Adds the MQTT handlers to a new connection's pipeline. */
   public void configure(ChannelPipeline pipeline) {
     pipeline.addLast("bytes", byteCounter);
-    // Batches flushes: up to 256 writes per flush while reading; otherwise one flush per loop turn.
-    pipeline.addLast("flush", new FlushConsolidationHandler(256, true));
+    // While this client's packets are being read, its own flushes wait for the end of the read
+    // batch. Flushes from deliveries are already one per session per batch and go out at once:
+    // deferring them to a task lets a flood of reads starve subscribers.
+    pipeline.addLast("flush", new FlushConsolidationHandler(256, false));
     pipeline.addLast("decoder", MqttDecoder.forServer(limits));
     pipeline.addLast("encoder", ENCODER);
     pipeline.addLast("mqtt", new MqttConnection(broker));
