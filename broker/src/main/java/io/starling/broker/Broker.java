@@ -115,11 +115,20 @@ public final class Broker implements BrokerContext, AutoCloseable {
       sys.start();
     }
     log.info(
-        "Starling listening on {}:{} (MQTT 3.1, 3.1.1; {} transport, {} I/O threads)",
+        "Starling listening on {}:{} (MQTT 3.1, 3.1.1; {} transport, {} I/O threads,"
+            + " open-file limit {})",
         listener.bind(),
         port(),
         transportName,
-        ((MultiThreadIoEventLoopGroup) workerGroup).executorCount());
+        ((MultiThreadIoEventLoopGroup) workerGroup).executorCount(),
+        openFileLimit());
+  }
+
+  private static String openFileLimit() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.UnixOperatingSystemMXBean unix
+        ? Long.toString(unix.getMaxFileDescriptorCount())
+        : "unknown";
   }
 
   /** The port the listener is bound to (useful when the config asked for port 0). */

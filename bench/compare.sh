@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Starling and Mosquitto, one after the other, each pinned to the same
+# CPU, driven by the same load tool (`starling bench`) pinned to the other CPU. Prints a table of
+# both figures and their ratio, with medians over several rounds.
+#
+#   bench/compare.sh            # full run, 3 rounds (about 15 minutes on 2 cores)
+#   bench/compare.sh --quick    # 1 round, shorter runs (about 4 minutes)
+#
+# Environment: ROUNDS, DURATION, WARMUP, CONNS (idle connections, default: the open-file limit
+# allows), BROKER_CPU (default 0), TOOL_CPU (default 1). Everything talks to 127.0.0.x only.
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$home"
+
+rounds="${ROUNDS:-3}"
+duration="${DURATION:-5}"
+warmup="${WARMUP:-2}"
+if [ "${1:-}" = "--quick" ]; then
+  rounds=1
+  duration=3
+  warmup=1
+fi
+broker_cpu="${BROKER_CPU:-0}"
+tool_cpu="${TOOL_CPU:-1}"
+if [ "$(nproc)" -lt 2 ]; then
+  broker_cpu=0
+  tool_cpu=0
+fi
+
+# ---- prerequisites ------------------------------------------------------------------------
+if ! command -v mosquitto >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing mosquitto from Debian's packages..." >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
+  else
+    echo "compare.sh: mosquitto is missing (apt-get install mosquitto)" >&2
+    exit 1
+  fi
+fi
+bin/starling --version >/dev/null # builds the jar if needed
+jar="$home/cli/target/starling.jar"
+# Every process here may hold as many sockets as the hard limit allows.
+ulimit -n "$(ulimit -Hn)"
+hard_limit="$(ulimit -Hn)"
+conns="${CONNS:-$((hard_limit - 200))}"
+
+work="$(mktemp -d)"
+broker_pid=""
+cleanup() {
+  if [ -n "$broker_pid" ]; then kill "$broker_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() {
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "compare.sh: broker did not open port $1" >&2
+  return 1
+}
+
+start_broker() { # name port
+  case "$1" in
+    starling)
+      # The same JVM settings as bin/starling.
+      STARLING_JAVA_OPTS="$(sed -n 's/^: "${STARLING_JAVA_OPTS:=\(.*\)}"$/\1/p' bin/starling)"
+      # shellcheck disable=SC2086
+      taskset -c "$broker_cpu" java $STARLING_JAVA_OPTS -jar "$jar" broker --bind 127.0.0.1 --port "$2" \
+        >"$work/starling.log" 2>&1 &
+      ;;
+    mosquitto)
+      # Mosquitto's defaults, but with TCP_NODELAY as Starling has (otherwise Nagle's algorithm
+      # dominates its latency), the same in-flight window and queue length, and no persistence.
+      cat >"$work/mosquitto.conf" <<EOF
+listener $2 127.0.0.1
+allow_anonymous true
+set_tcp_nodelay true
+max_inflight_messages 32
+max_queued_messages 1000
+persistence false
+EOF
+      taskset -c "$broker_cpu" mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+      ;;
+  esac
+  broker_pid=$!
+  wait_port "$2"
+}
+
+stop_broker() {
+  kill "$broker_pid" 2>/dev/null || true
+  wait "$broker_pid" 2>/dev/null || true
+  broker_pid=""
+}
+
+bench() { # port args...
+  local port=$1
+  shift
+  taskset -c "$tool_cpu" java -jar "$jar" bench "$@" -p "$port" -d "$duration" -w "$warmup" \
+    --broker-pid "$broker_pid" | grep '^RESULT' || echo "RESULT failed"
+}
+
+field() { # name line
+  echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+median() {
+  sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2}'
+}
+
+scenarios=(
+  "fanin -q 0" "fanin -q 1" "fanin -q 2"
+  "fanout -S 100 -q 0" "fanout -S 100 -q 1" "fanout -S 100 -q 2"
+  "p2p -q 0" "p2p -q 1" "p2p -q 2"
+  "latency -q 0 -r 5000" "latency -q 1 -r 5000"
+)
+
+for round in $(seq 1 "$rounds"); do
+  for b in starling mosquitto; do
+    port=$(free_port)
+    start_broker "$b" "$port"
+    for i in "${!scenarios[@]}"; do
+      # shellcheck disable=SC2086
+      line=$(bench "$port" ${scenarios[$i]})
+      echo "$line" >>"$work/$b.$i"
+      echo "round $round $b ${scenarios[$i]}: $(field msgs_per_s "$line") msg/s, p99 $(field p99_us "$line") us" >&2
+    done
+    stop_broker
+    # Idle connections: a fresh broker each time, so that its memory is measured from start.
+    port=$(free_port)
+    start_broker "$b" "$port"
+    line=$(bench "$port" conns -n "$conns" --connect-rate 4000 \
+      --source 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5)
+    echo "$line" >>"$work/$b.conns"
+    echo "round $round $b conns: $(field conns "$line") up, $(field bytes_per_conn "$line") B/conn" >&2
+    stop_broker
+  done
+done
+
+printf '\n%-22s %14s %14s %8s\n' "scenario" "starling" "mosquitto" "ratio"
+printf '%-22s %14s %14s %8s\n' "----------------------" "--------------" "--------------" "--------"
+row() { # label metric file-suffix higher-is-better
+  local s m
+  s=$(while read -r l; do field "$2" "$l"; done <"$work/starling.$3" | median)
+  m=$(while read -r l; do field "$2" "$l"; done <"$work/mosquitto.$3" | median)
+  local ratio="-"
+  if [[ "$s" =~ ^[0-9.]+$ && "$m" =~ ^[0-9.]+$ ]] && [ "${m%.*}" != "0" ] && [ "${s%.*}" != "0" ]; then
+    if [ "$4" = higher ]; then
+      ratio=$(awk -v a="$s" -v b="$m" 'BEGIN {printf "%.2fx", a / b}')
+    else
+      ratio=$(awk -v a="$s" -v b="$m" 'BEGIN {printf "%.2fx", b / a}')
+    fi
+  fi
+  printf '%-22s %14s %14s %8s\n' "$1" "$s" "$m" "$ratio"
+}
+for i in "${!scenarios[@]}"; do
+  sc="${scenarios[$i]}"
+  case "$sc" in
+    latency*) row "${sc/ -r 5000/} p99 us" p99_us "$i" lower ;;
+    *) row "$sc msg/s" msgs_per_s "$i" higher ;;
+  esac
+done
+row "idle conns held" conns conns higher
+row "bytes per idle conn" bytes_per_conn conns lower
+echo
+echo "Medians of $rounds round(s); ${duration}s measured after ${warmup}s warm-up; 64-byte payloads;"
+echo "broker on CPU $broker_cpu, load tool on CPU $tool_cpu; ratios > 1 favour Starling."
+echo "Machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r);" \
+  "$(java -version 2>&1 | head -1); $(mosquitto -h 2>&1 | head -1)."
