@@ -45,8 +45,12 @@ public final class PacketEncoder {
    */
   public static ByteBuf encode(MqttPacket packet, MqttVersion version, ByteBufAllocator alloc) {
     if (packet instanceof Publish p) {
-      ByteBuf header = encodePublishHeader(p, version, alloc, p.payload().readableBytes());
-      return header.writeBytes(p.payload(), p.payload().readerIndex(), p.payload().readableBytes());
+      ByteBuf payload = p.payload();
+      int payloadBytes = payload.readableBytes();
+      int remaining = publishRemainingLength(p, version, payloadBytes);
+      ByteBuf out = alloc.buffer(1 + VariableByteInteger.size(remaining) + remaining);
+      writePublishHeader(out, p, version, remaining);
+      return out.writeBytes(payload, payload.readerIndex(), payloadBytes);
     }
     boolean v5 = version.isV5();
     return switch (packet.type()) {
@@ -100,14 +104,20 @@ public final class PacketEncoder {
 
   /**
    * Writes the fixed header and variable header of a PUBLISH whose payload of {@code payloadBytes}
-   * bytes the caller writes right after it. The returned buffer has room for the payload too, so
-   * that a caller copying it can append it without growing the buffer.
+   * bytes the caller writes right after it, into a buffer of exactly the header's size: the payload
+   * is meant to follow as a buffer of its own, not copied in ({@link #encode} copies it).
    */
   public static ByteBuf encodePublishHeader(
       Publish p, MqttVersion version, ByteBufAllocator alloc, int payloadBytes) {
     int remaining = publishRemainingLength(p, version, payloadBytes);
     int headerBytes = 1 + VariableByteInteger.size(remaining) + remaining - payloadBytes;
     ByteBuf out = alloc.buffer(headerBytes);
+    writePublishHeader(out, p, version, remaining);
+    return out;
+  }
+
+  private static void writePublishHeader(
+      ByteBuf out, Publish p, MqttVersion version, int remaining) {
     int flags = (p.dup() ? 0x08 : 0) | (p.qos().value() << 1) | (p.retained() ? 0x01 : 0);
     out.writeByte(0x30 | flags);
     VariableByteInteger.write(out, remaining);
@@ -118,7 +128,6 @@ public final class PacketEncoder {
     if (version.isV5()) {
       writeProperties(out, p.properties());
     }
-    return out;
   }
 
   private static int publishRemainingLength(Publish p, MqttVersion version, int payloadBytes) {
@@ -323,13 +332,14 @@ public final class PacketEncoder {
   }
 
   private static void writeUtf8(ByteBuf out, String s) {
-    int lengthIndex = out.writerIndex();
-    out.writeShort(0);
-    int written = ByteBufUtil.writeUtf8(out, s);
-    if (written > 0xFFFF) {
+    // Reserve exactly the bytes needed: ByteBufUtil.writeUtf8(ByteBuf, CharSequence) reserves
+    // 3 bytes a char and so grows, by reallocating, a buffer that was sized exactly.
+    int bytes = ByteBufUtil.utf8Bytes(s);
+    if (bytes > 0xFFFF) {
       throw new IllegalArgumentException("string longer than 65535 bytes in UTF-8");
     }
-    out.setShort(lengthIndex, written);
+    out.writeShort(bytes);
+    ByteBufUtil.reserveAndWriteUtf8(out, s, bytes);
   }
 
   private static void writeBinary(ByteBuf out, BinaryData data) {

@@ -63,6 +63,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   private boolean counted;
   private boolean cleanSession;
 
+  /** CONNECT was refused: nothing the client sends afterwards is processed [MQTT-3.1.4-5]. */
+  private boolean refused;
+
   /** The will is not to be published: DISCONNECT received, taken over after a will, or shutdown. */
   private boolean willDone;
 
@@ -180,6 +183,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       connectTimeout.cancel(false);
     }
     endConnection();
+    releasePending();
+  }
+
+  private void releasePending() {
+    for (MqttPacket p : pending) {
+      ReferenceCountUtil.release(p);
+    }
+    pending.clear();
   }
 
   @Override
@@ -258,6 +269,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       }
       return;
     }
+    if (refused) {
+      return; // CONNACK with a refusal is on its way and the connection closes after it
+    }
     if (session == null) {
       // CONNECT accepted but the session is still being handed over: nothing else may come yet.
       // A client that pipelines packets behind CONNECT gets them processed in order once attached.
@@ -311,6 +325,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     connectTimeout.cancel(false);
     version = c.version();
     ctx.channel().attr(ChannelAttributes.VERSION).set(version);
+    if (version == MqttVersion.V5) {
+      // The codec speaks 5.0, the broker not yet: refuse in the 5.0 format [MQTT-3.1.2-2].
+      // TODO(#4): MQTT 5.0 sessions, properties and reason codes.
+      refuse(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION);
+      return;
+    }
     String id = c.clientId();
     if (id.isEmpty()) {
       if (!c.cleanStart()) {
@@ -376,6 +396,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   private void refuse(ReasonCode reason) {
     willDone = true;
+    refused = true;
     ctx.writeAndFlush(new ConnAck(false, reason, Properties.EMPTY))
         .addListener(ChannelFutureListener.CLOSE);
   }
