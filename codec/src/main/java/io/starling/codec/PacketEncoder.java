@@ -3,6 +3,7 @@ package io.starling.codec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.BinaryData;
 import io.starling.codec.packet.ConnAck;
@@ -23,6 +24,7 @@ import io.starling.codec.packet.UnsubAck;
 import io.starling.codec.packet.Unsubscribe;
 import io.starling.codec.packet.UserProperty;
 import io.starling.codec.packet.Will;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -121,7 +123,7 @@ public final class PacketEncoder {
     int flags = (p.dup() ? 0x08 : 0) | (p.qos().value() << 1) | (p.retained() ? 0x01 : 0);
     out.writeByte(0x30 | flags);
     VariableByteInteger.write(out, remaining);
-    writeUtf8(out, p.topic());
+    TopicCache.get().write(out, p.topic());
     if (p.qos() != QoS.AT_MOST_ONCE) {
       out.writeShort(p.packetId());
     }
@@ -131,7 +133,7 @@ public final class PacketEncoder {
   }
 
   private static int publishRemainingLength(Publish p, MqttVersion version, int payloadBytes) {
-    int length = utf8Size(p.topic()) + payloadBytes;
+    int length = TopicCache.get().size(p.topic()) + payloadBytes;
     if (p.qos() != QoS.AT_MOST_ONCE) {
       length += 2;
     }
@@ -326,6 +328,59 @@ public final class PacketEncoder {
   }
 
   // ---- fields -------------------------------------------------------------------------------
+
+  /**
+   * The UTF-8 form of the last PUBLISH topic this thread encoded. Fan-out writes one message to
+   * many subscribers in a row with the same topic string, so the second write onwards copies bytes
+   * instead of encoding again; other traffic pays one reference comparison.
+   */
+  private static final class TopicCache {
+    private static final FastThreadLocal<TopicCache> CACHE =
+        new FastThreadLocal<>() {
+          @Override
+          protected TopicCache initialValue() {
+            return new TopicCache();
+          }
+        };
+
+    private String topic;
+    private byte[] utf8;
+
+    static TopicCache get() {
+      return CACHE.get();
+    }
+
+    private byte[] lookup(String s) {
+      if (s != topic) {
+        topic = s;
+        utf8 = null;
+        return null;
+      }
+      if (utf8 == null) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > 0xFFFF) {
+          throw new IllegalArgumentException("string longer than 65535 bytes in UTF-8");
+        }
+        utf8 = b;
+      }
+      return utf8;
+    }
+
+    int size(String s) {
+      byte[] b = lookup(s);
+      return b == null ? utf8Size(s) : 2 + b.length;
+    }
+
+    void write(ByteBuf out, String s) {
+      byte[] b = s == topic ? utf8 : null;
+      if (b == null) {
+        writeUtf8(out, s);
+      } else {
+        out.writeShort(b.length);
+        out.writeBytes(b);
+      }
+    }
+  }
 
   private static int utf8Size(String s) {
     return 2 + ByteBufUtil.utf8Bytes(s);

@@ -3,53 +3,137 @@ package io.starling.broker.routing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.starling.codec.QoS;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * Retained messages, one per topic [MQTT-3.3.1-5]: a new one replaces the old, an empty payload
- * clears it [MQTT-3.3.1-10] [MQTT-3.3.1-11]. Payloads are copied into their own heap buffers so a
- * retained message never pins a connection's read buffer. Thread-safe.
+ * clears it [MQTT-3.3.1-10] [MQTT-3.3.1-11]. They are kept in a tree of topic levels, so that a new
+ * subscription's filter is matched by walking only the branches it can reach: an exact filter is
+ * one path, {@code +} visits the children of one level, {@code #} a subtree. Filters starting with
+ * a wildcard skip topics starting with {@code $} [MQTT-4.7.2-1].
+ *
+ * <p>Payloads are copied into their own heap buffers so a retained message never pins a
+ * connection's read buffer. Lookups take no lock; updates are serialised by one short lock so that
+ * emptied branches can be pruned. Thread-safe.
  */
 public final class RetainedStore {
   /** One retained message; its payload is shared read-only, never released. */
   public record Retained(String topic, QoS qos, ByteBuf payload) {}
 
-  private final Map<String, Retained> byTopic = new ConcurrentHashMap<>();
+  private static final class Node {
+    final Map<String, Node> children = new ConcurrentHashMap<>(4);
+    volatile Retained message;
+  }
+
+  private final Node root = new Node();
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final AtomicInteger size = new AtomicInteger();
 
   /** Stores, replaces or (for an empty payload) clears the message of {@code topic}. */
   public void put(String topic, QoS qos, ByteBuf payload) {
-    if (!payload.isReadable()) {
-      byTopic.remove(topic);
-      return;
+    String[] levels = Levels.split(topic);
+    writeLock.lock();
+    try {
+      if (!payload.isReadable()) {
+        clear(levels);
+        return;
+      }
+      byte[] copy = new byte[payload.readableBytes()];
+      payload.getBytes(payload.readerIndex(), copy);
+      Node node = root;
+      for (String level : levels) {
+        node = node.children.computeIfAbsent(level, l -> new Node());
+      }
+      if (node.message == null) {
+        size.incrementAndGet();
+      }
+      node.message = new Retained(topic, qos, Unpooled.wrappedBuffer(copy).asReadOnly());
+    } finally {
+      writeLock.unlock();
     }
-    byte[] copy = new byte[payload.readableBytes()];
-    payload.getBytes(payload.readerIndex(), copy);
-    byTopic.put(topic, new Retained(topic, qos, Unpooled.wrappedBuffer(copy).asReadOnly()));
   }
 
-  /**
-   * Calls {@code sink} for every retained message whose topic matches {@code filter}. A linear scan
-   * for now; TODO(#9): a retained-message tree for large stores.
-   */
+  private void clear(String[] levels) {
+    List<Node> path = new ArrayList<>(levels.length + 1);
+    Node node = root;
+    path.add(node);
+    for (String level : levels) {
+      node = node.children.get(level);
+      if (node == null) {
+        return;
+      }
+      path.add(node);
+    }
+    if (node.message != null) {
+      node.message = null;
+      size.decrementAndGet();
+    }
+    for (int i = levels.length; i > 0; i--) {
+      Node n = path.get(i);
+      if (n.message != null || !n.children.isEmpty()) {
+        break;
+      }
+      path.get(i - 1).children.remove(levels[i - 1], n);
+    }
+  }
+
+  /** Calls {@code sink} for every retained message whose topic matches {@code filter}. */
   public void match(String filter, Consumer<Retained> sink) {
-    if (!Levels.hasWildcard(filter)) {
-      Retained r = byTopic.get(filter);
+    match(root, Levels.split(filter), 0, sink);
+  }
+
+  private static void match(Node node, String[] filter, int depth, Consumer<Retained> sink) {
+    if (depth == filter.length) {
+      Retained r = node.message;
       if (r != null) {
         sink.accept(r);
       }
       return;
     }
-    for (Retained r : byTopic.values()) {
-      if (Levels.matches(filter, r.topic())) {
+    String level = filter[depth];
+    if (level.equals("#")) {
+      // '#' matches the parent level too [MQTT-4.7.1-2].
+      Retained r = node.message;
+      if (r != null && depth > 0) {
         sink.accept(r);
       }
+      for (Map.Entry<String, Node> e : node.children.entrySet()) {
+        if (depth > 0 || !e.getKey().startsWith("$")) {
+          all(e.getValue(), sink);
+        }
+      }
+    } else if (level.equals("+")) {
+      for (Map.Entry<String, Node> e : node.children.entrySet()) {
+        if (depth > 0 || !e.getKey().startsWith("$")) {
+          match(e.getValue(), filter, depth + 1, sink);
+        }
+      }
+    } else {
+      Node child = node.children.get(level);
+      if (child != null) {
+        match(child, filter, depth + 1, sink);
+      }
+    }
+  }
+
+  private static void all(Node node, Consumer<Retained> sink) {
+    Retained r = node.message;
+    if (r != null) {
+      sink.accept(r);
+    }
+    for (Node child : node.children.values()) {
+      all(child, sink);
     }
   }
 
   /** The number of retained messages. */
   public int size() {
-    return byTopic.size();
+    return size.get();
   }
 }

@@ -37,10 +37,11 @@ public final class Session {
   private boolean destroyed;
   private boolean everAttached;
   private SessionConnection connection;
-  private final Map<String, QoS> subscriptions = new HashMap<>();
-  private final LinkedHashMap<Integer, OutboundMessage> inflight = new LinkedHashMap<>();
-  private final ArrayDeque<OutboundMessage> queue = new ArrayDeque<>();
-  private final Set<Integer> inboundQos2 = new HashSet<>();
+  // Created on first use: most sessions of an idle fleet never need some of them.
+  private Map<String, QoS> subscriptions;
+  private LinkedHashMap<Integer, OutboundMessage> inflight;
+  private ArrayDeque<OutboundMessage> queue;
+  private Set<Integer> inboundQos2;
   private int nextPacketId = 1;
   private boolean flushPending;
 
@@ -99,11 +100,19 @@ public final class Session {
     return everAttached && persistent;
   }
 
+  /** The session's subscriptions, filter to granted QoS; the caller may change them. */
   public Map<String, QoS> subscriptions() {
+    if (subscriptions == null) {
+      subscriptions = new HashMap<>(4);
+    }
     return subscriptions;
   }
 
+  /** Packet ids of inbound QoS 2 messages received and not yet released by PUBREL. */
   public Set<Integer> inboundQos2() {
+    if (inboundQos2 == null) {
+      inboundQos2 = new HashSet<>(4);
+    }
     return inboundQos2;
   }
 
@@ -118,7 +127,7 @@ public final class Session {
     }
     this.persistent = persistent;
     this.everAttached = true;
-    for (OutboundMessage m : inflight.values()) {
+    for (OutboundMessage m : inflight().values()) {
       conn.write(m.released ? PubRel.of(m.packetId) : toPublish(m, true));
     }
     drainQueue();
@@ -160,22 +169,28 @@ public final class Session {
       persistent = false;
     }
     clearMessages();
-    stats.subscriptions.addAndGet(-subscriptions.size());
-    subscriptions.clear();
+    if (subscriptions != null) {
+      stats.subscriptions.addAndGet(-subscriptions.size());
+      subscriptions = null;
+    }
   }
 
   /** Forgets messages and inbound QoS 2 state, as a clean session does. */
   public void clearMessages() {
-    for (OutboundMessage m : inflight.values()) {
-      m.payload.release();
+    if (inflight != null) {
+      for (OutboundMessage m : inflight.values()) {
+        m.payload.release();
+      }
+      inflight = null;
     }
-    inflight.clear();
-    stats.queuedMessages.addAndGet(-queue.size());
-    for (OutboundMessage m : queue) {
-      m.payload.release();
+    if (queue != null) {
+      stats.queuedMessages.addAndGet(-queue.size());
+      for (OutboundMessage m : queue) {
+        m.payload.release();
+      }
+      queue = null;
     }
-    queue.clear();
-    inboundQos2.clear();
+    inboundQos2 = null;
   }
 
   /**
@@ -200,7 +215,7 @@ public final class Session {
       return;
     }
     OutboundMessage m = new OutboundMessage(topic, payload.retain(), qos, retain);
-    if (connection != null && queue.isEmpty() && canSend()) {
+    if (connection != null && queueSize() == 0 && canSend()) {
       send(m);
     } else if (connection != null || persistent) {
       enqueue(m);
@@ -210,13 +225,13 @@ public final class Session {
   }
 
   private boolean canSend() {
-    return inflight.size() < limits.maxInflightMessages() && connection.isWritable();
+    return inflightSize() < limits.maxInflightMessages() && connection.isWritable();
   }
 
   private void send(OutboundMessage m) {
     if (m.qos != QoS.AT_MOST_ONCE) {
       m.packetId = nextFreePacketId();
-      inflight.put(m.packetId, m);
+      inflight().put(m.packetId, m);
       connection.write(toPublish(m, false));
     } else {
       connection.write(toPublish(m, false));
@@ -226,6 +241,9 @@ public final class Session {
   }
 
   private void enqueue(OutboundMessage m) {
+    if (queue == null) {
+      queue = new ArrayDeque<>(8);
+    }
     if (queue.size() >= limits.maxQueuedMessages()) {
       stats.queueOverflowDropped.increment();
       if (limits.queueOverflow() == QueueOverflow.DROP_NEW) {
@@ -241,7 +259,7 @@ public final class Session {
 
   /** Sends queued messages while the in-flight window and the socket allow. */
   public void drainQueue() {
-    while (connection != null && !queue.isEmpty() && canSend()) {
+    while (connection != null && queueSize() > 0 && canSend()) {
       stats.queuedMessages.decrementAndGet();
       send(queue.pollFirst());
     }
@@ -252,7 +270,7 @@ public final class Session {
     while (true) {
       int id = nextPacketId;
       nextPacketId = id == 0xFFFF ? 1 : id + 1;
-      if (!inflight.containsKey(id)) {
+      if (inflight == null || !inflight.containsKey(id)) {
         return id;
       }
     }
@@ -265,7 +283,7 @@ public final class Session {
 
   /** PUBACK for a QoS 1 message: it is done. Returns false for an unknown identifier. */
   public boolean onPubAck(int packetId) {
-    OutboundMessage m = inflight.get(packetId);
+    OutboundMessage m = inflight == null ? null : inflight.get(packetId);
     if (m == null || m.qos != QoS.AT_LEAST_ONCE) {
       return false;
     }
@@ -275,7 +293,7 @@ public final class Session {
 
   /** PUBREC for a QoS 2 message: answer PUBREL and wait for PUBCOMP. */
   public boolean onPubRec(int packetId) {
-    OutboundMessage m = inflight.get(packetId);
+    OutboundMessage m = inflight == null ? null : inflight.get(packetId);
     if (m == null || m.qos != QoS.EXACTLY_ONCE) {
       return false;
     }
@@ -287,12 +305,27 @@ public final class Session {
 
   /** PUBCOMP: the QoS 2 message is done. */
   public boolean onPubComp(int packetId) {
-    OutboundMessage m = inflight.get(packetId);
+    OutboundMessage m = inflight == null ? null : inflight.get(packetId);
     if (m == null || !m.released) {
       return false;
     }
     complete(m);
     return true;
+  }
+
+  private LinkedHashMap<Integer, OutboundMessage> inflight() {
+    if (inflight == null) {
+      inflight = new LinkedHashMap<>(8);
+    }
+    return inflight;
+  }
+
+  private int inflightSize() {
+    return inflight == null ? 0 : inflight.size();
+  }
+
+  private int queueSize() {
+    return queue == null ? 0 : queue.size();
   }
 
   private void complete(OutboundMessage m) {
@@ -303,6 +336,6 @@ public final class Session {
 
   /** Whether any message is in flight or queued (for tests and $SYS). */
   public int pendingCount() {
-    return inflight.size() + queue.size();
+    return inflightSize() + queueSize();
   }
 }

@@ -19,6 +19,7 @@ import io.starling.codec.MalformedPacketException;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
+import io.starling.codec.netty.MqttDecoder;
 import io.starling.codec.packet.ConnAck;
 import io.starling.codec.packet.Connect;
 import io.starling.codec.packet.MqttPacket;
@@ -54,6 +55,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   private final BrokerContext broker;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> connectTimeout;
+  private MqttDecoder decoder;
 
   private MqttVersion version;
   private String clientId;
@@ -113,6 +115,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    if (ctx.pipeline().get("decoder") instanceof MqttDecoder d) {
+      this.decoder = d;
+    }
   }
 
   @Override
@@ -146,6 +151,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (decoder != null) {
+      broker.stats().bytesReceived.add(decoder.takeBytesDecoded());
+    }
     Mailbox congested = broker.router().dispatch();
     ctx.flush();
     if (congested != null) {
@@ -315,14 +323,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     if (!known) {
       // 3.1.1 has no answer for an acknowledgement of an unknown id; ignore it as most brokers do.
       log.debug("client {}: {} for an unknown packet id", clientId, ack.type());
-    } else {
-      ctx.flush();
     }
   }
 
   private void onConnect(Connect c) {
     connectSeen = true;
     connectTimeout.cancel(false);
+    connectTimeout = null;
     version = c.version();
     ctx.channel().attr(ChannelAttributes.VERSION).set(version);
     if (version == MqttVersion.V5) {

@@ -36,7 +36,7 @@ class TopicTreeTest {
   }
 
   @Provide
-  Arbitrary<String> topics() {
+  public Arbitrary<String> topics() {
     return Arbitraries.of("a", "b", "", "$SYS", "$x", "c")
         .list()
         .ofMinSize(1)
@@ -46,7 +46,7 @@ class TopicTreeTest {
   }
 
   @Provide
-  Arbitrary<String> filters() {
+  public Arbitrary<String> filters() {
     Arbitrary<List<String>> levels =
         Arbitraries.of("a", "b", "", "+", "$SYS", "$x", "c").list().ofMinSize(1).ofMaxSize(4);
     return Combinators.combine(levels, Arbitraries.of(true, false))

@@ -34,6 +34,7 @@ public final class MqttDecoder extends ByteToMessageDecoder {
   private int maxPacketSizeBytes;
   private MqttVersion version;
   private boolean failed;
+  private long bytesDecoded;
 
   private MqttDecoder(CodecLimits limits, MqttVersion version) {
     this.decoder = new PacketDecoder(limits);
@@ -55,6 +56,13 @@ public final class MqttDecoder extends ByteToMessageDecoder {
   /** The version in use, or {@code null} before CONNECT. */
   public MqttVersion version() {
     return version;
+  }
+
+  /** Bytes of whole packets decoded since the last call, for statistics. */
+  public long takeBytesDecoded() {
+    long b = bytesDecoded;
+    bytesDecoded = 0;
+    return b;
   }
 
   /** Changes the packet size limit, for example to the one negotiated in CONNECT. */
@@ -116,6 +124,7 @@ public final class MqttDecoder extends ByteToMessageDecoder {
       return null;
     }
     ByteBuf body = in.readSlice(remaining);
+    bytesDecoded += total;
     MqttPacket packet = decoder.decode(firstByte, body, version);
     if (packet instanceof Connect c && version == null) {
       version = c.version();
