@@ -11,12 +11,9 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
 import io.starling.broker.session.Session;
@@ -44,7 +41,6 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final SessionRegistry sessions;
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
-  private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final String transportName;
   private volatile boolean shuttingDown;
   private Channel serverChannel;
@@ -98,7 +94,6 @@ public final class Broker implements BrokerContext, AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    channels.add(ch);
                     pipeline.configure(ch.pipeline());
                   }
                 });
@@ -196,6 +191,9 @@ public final class Broker implements BrokerContext, AutoCloseable {
   }
 
   private void unsubscribeAll(Session s) {
+    if (!s.hasSubscriptions()) {
+      return;
+    }
     for (String filter : s.subscriptions().keySet()) {
       router.subscriptions().unsubscribe(filter, s);
     }
@@ -216,7 +214,8 @@ public final class Broker implements BrokerContext, AutoCloseable {
     if (serverChannel != null) {
       serverChannel.close().syncUninterruptibly();
     }
-    channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    // Shutting the event loops down closes every connection on them; with shuttingDown set, no
+    // will is published.
     bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     log.info("Starling stopped");

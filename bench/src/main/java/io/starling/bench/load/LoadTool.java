@@ -202,6 +202,23 @@ public final class LoadTool implements AutoCloseable {
   // ---- idle connections ---------------------------------------------------------------------
 
   private LoadResult runConnections() throws Exception {
+    // Warm the broker up with a tenth of the connections, opened and closed, so that its memory
+    // "before" already holds what any broker needs once it has served clients (code paths,
+    // buffers, a garbage-collected heap's young space) and the difference is per connection.
+    List<LoadConnection> warm = new ArrayList<>();
+    for (int i = 0; i < Math.max(1, o.connections() / 10); i++) {
+      LoadConnection c = openAsync(p -> {}, null, publisherGroup);
+      warm.add(c);
+    }
+    for (LoadConnection c : warm) {
+      try {
+        c.connected.get(CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // counted in the main run, not here
+      }
+      c.channel().close().syncUninterruptibly();
+    }
+    Thread.sleep(2000);
     long rssBefore = CpuSample.take(o.brokerPid()).brokerRssKiB;
     List<LoadConnection> conns = new ArrayList<>(o.connections());
     List<String> sources = o.sourceAddresses().isEmpty() ? List.of("") : o.sourceAddresses();

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -108,6 +109,11 @@ public final class Session {
     return subscriptions;
   }
 
+  /** Whether the session has any subscription (without creating the map). */
+  public boolean hasSubscriptions() {
+    return subscriptions != null && !subscriptions.isEmpty();
+  }
+
   /** Packet ids of inbound QoS 2 messages received and not yet released by PUBREL. */
   public Set<Integer> inboundQos2() {
     if (inboundQos2 == null) {
@@ -127,7 +133,7 @@ public final class Session {
     }
     this.persistent = persistent;
     this.everAttached = true;
-    for (OutboundMessage m : inflight().values()) {
+    for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
       conn.write(m.released ? PubRel.of(m.packetId) : toPublish(m, true));
     }
     drainQueue();

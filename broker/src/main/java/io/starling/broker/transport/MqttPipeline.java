@@ -3,15 +3,13 @@ package io.starling.broker.transport;
 import io.netty.channel.ChannelPipeline;
 import io.starling.broker.BrokerContext;
 import io.starling.codec.CodecLimits;
-import io.starling.codec.MqttVersion;
 import io.starling.codec.netty.MqttDecoder;
-import io.starling.codec.netty.MqttEncoder;
 
 /**
  * The handlers of one MQTT connection, from socket to session:
  *
  * <pre>
- *   bytes -> MqttDecoder -> MqttEncoder -> MqttConnection
+ *   bytes -> MqttDecoder -> MqttConnection (which encodes what it writes) -> bytes
  * </pre>
  *
  * Three handlers per connection and nothing else, because every handler costs memory on every idle
@@ -21,18 +19,10 @@ import io.starling.codec.netty.MqttEncoder;
  */
 public final class MqttPipeline {
   private final BrokerContext broker;
-  private final MqttEncoder encoder;
   private final CodecLimits limits;
 
   public MqttPipeline(BrokerContext broker) {
     this.broker = broker;
-    this.encoder =
-        new MqttEncoder(
-            ctx -> {
-              MqttVersion v = ctx.channel().attr(ChannelAttributes.VERSION).get();
-              return v == null ? MqttVersion.V3_1_1 : v;
-            },
-            broker.stats().bytesSent::add);
     int maxPacket = broker.config().limits().maxPacketSizeBytes();
     CodecLimits d = CodecLimits.DEFAULTS;
     this.limits =
@@ -46,7 +36,6 @@ public final class MqttPipeline {
   /** Adds the MQTT handlers to a new connection's pipeline. */
   public void configure(ChannelPipeline pipeline) {
     pipeline.addLast("decoder", MqttDecoder.forServer(limits));
-    pipeline.addLast("encoder", encoder);
     pipeline.addLast("mqtt", new MqttConnection(broker));
   }
 }

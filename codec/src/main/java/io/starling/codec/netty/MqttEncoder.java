@@ -1,6 +1,7 @@
 package io.starling.codec.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
@@ -9,6 +10,7 @@ import io.starling.codec.PacketEncoder;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.Publish;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 
@@ -48,17 +50,30 @@ public final class MqttEncoder extends MessageToMessageEncoder<MqttPacket> {
 
   @Override
   protected void encode(ChannelHandlerContext ctx, MqttPacket packet, List<Object> out) {
-    MqttVersion version = versionOf.apply(ctx);
+    bytesWritten.accept(encode(packet, versionOf.apply(ctx), ctx.alloc(), out::add));
+  }
+
+  /**
+   * Encodes a packet into one buffer, or for a PUBLISH with a payload over {@value
+   * #COPY_BELOW_BYTES} bytes into its header and a retained duplicate of the payload, handing each
+   * to {@code sink} in order. Releases nothing: the caller still owns {@code packet}. For handlers
+   * that write packets themselves without an encoder in the pipeline.
+   *
+   * @return the number of bytes handed to {@code sink}
+   */
+  public static long encode(
+      MqttPacket packet, MqttVersion version, ByteBufAllocator alloc, Consumer<ByteBuf> sink) {
     if (packet instanceof Publish p && p.payload().readableBytes() > COPY_BELOW_BYTES) {
       int payloadBytes = p.payload().readableBytes();
-      ByteBuf header = PacketEncoder.encodePublishHeader(p, version, ctx.alloc(), payloadBytes);
-      bytesWritten.accept(header.readableBytes() + (long) payloadBytes);
-      out.add(header);
-      out.add(p.payload().retainedDuplicate());
-      return;
+      ByteBuf header = PacketEncoder.encodePublishHeader(p, version, alloc, payloadBytes);
+      long bytes = header.readableBytes() + (long) payloadBytes;
+      sink.accept(header);
+      sink.accept(p.payload().retainedDuplicate());
+      return bytes;
     }
-    ByteBuf whole = PacketEncoder.encode(packet, version, ctx.alloc());
-    bytesWritten.accept(whole.readableBytes());
-    out.add(whole);
+    ByteBuf whole = PacketEncoder.encode(packet, version, alloc);
+    long bytes = whole.readableBytes();
+    sink.accept(whole);
+    return bytes;
   }
 }
