@@ -389,7 +389,9 @@ public final class LoadTool implements AutoCloseable {
       this.startNanos = startNanos;
       Channel ch = conn.channel();
       if (o.scenario() == Scenario.LATENCY) {
-        ch.eventLoop().scheduleAtFixedRate(this::paced, 0, 1, TimeUnit.MILLISECONDS);
+        // Ticks of 100 us: at most a few messages leave together, so bursts do not pass for
+        // latency.
+        ch.eventLoop().scheduleAtFixedRate(this::paced, 0, 100, TimeUnit.MICROSECONDS);
       } else {
         conn.onWindowOpen(this::pump);
         ch.eventLoop().execute(this::pump);
