@@ -346,7 +346,8 @@ public final class LoadTool implements AutoCloseable {
             .channel();
     c.attach(ch);
     String clientId = "bench-" + runId + "-" + clientIds.incrementAndGet();
-    int keepAlive = o.scenario() == Scenario.CONNS ? 0 : 60;
+    // Idle connections keep a keep-alive like real clients (300 s: no PINGREQ is due in a run).
+    int keepAlive = o.scenario() == Scenario.CONNS ? 300 : 60;
     c.send(new Connect(o.version(), clientId, true, keepAlive, null, null, null, Properties.EMPTY));
     return c;
   }

@@ -7,8 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.broker.BrokerContext;
@@ -57,7 +55,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   private final BrokerContext broker;
   private ChannelHandlerContext ctx;
-  private ScheduledFuture<?> connectTimeout;
+
+  /** Before CONNECT the connect timeout, after it the keep-alive check. */
+  private ScheduledFuture<?> timer;
+
+  private long keepAliveNanos;
+  private long lastPacketNanos;
   private MqttDecoder decoder;
   private Consumer<ByteBuf> writer;
 
@@ -133,7 +136,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     // A socket that sends no CONNECT in time is closed [MQTT-3.1.4-1 and section 3.1].
-    connectTimeout =
+    timer =
         ctx.executor()
             .schedule(
                 () -> {
@@ -151,6 +154,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
       if (msg instanceof MqttPacket packet) {
+        if (keepAliveNanos > 0) {
+          lastPacketNanos = System.nanoTime();
+        }
         broker.stats().messagesReceived.increment();
         onPacket(packet);
       }
@@ -184,21 +190,28 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     ctx.fireChannelWritabilityChanged();
   }
 
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
-      // No packet within 1.5 times the keep-alive: close, and publish the will [MQTT-3.1.2-24].
+  /**
+   * Closes the connection, publishing the will, when no packet came within 1.5 times the keep-alive
+   * [MQTT-3.1.2-24]; otherwise checks again when that time would be up. One timer per connection,
+   * rescheduled at most once per keep-alive period, instead of an idle-state handler.
+   */
+  private void checkKeepAlive() {
+    long idle = System.nanoTime() - lastPacketNanos;
+    if (idle >= keepAliveNanos) {
       log.debug("client {}: keep-alive expired", clientId);
+      timer = null;
       ctx.close();
-      return;
+    } else {
+      timer =
+          ctx.executor()
+              .schedule(this::checkKeepAlive, keepAliveNanos - idle, TimeUnit.NANOSECONDS);
     }
-    ctx.fireUserEventTriggered(evt);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (connectTimeout != null) {
-      connectTimeout.cancel(false);
+    if (timer != null) {
+      timer.cancel(false);
     }
     endConnection();
     releasePending();
@@ -341,8 +354,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   private void onConnect(Connect c) {
     connectSeen = true;
-    connectTimeout.cancel(false);
-    connectTimeout = null;
+    timer.cancel(false);
+    timer = null;
     version = c.version();
     if (version == MqttVersion.V5) {
       // The codec speaks 5.0, the broker not yet: refuse in the 5.0 format [MQTT-3.1.2-2].
@@ -378,10 +391,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     cleanSession = c.cleanStart();
     if (c.keepAliveSeconds() > 0) {
       // 1.5 times the keep-alive without a packet closes the connection [MQTT-3.1.2-24].
-      long millis = c.keepAliveSeconds() * 1500L;
-      ctx.pipeline()
-          .addBefore(
-              ctx.name(), "keepAlive", new IdleStateHandler(millis, 0, 0, TimeUnit.MILLISECONDS));
+      keepAliveNanos = c.keepAliveSeconds() * 1_500_000_000L;
+      lastPacketNanos = System.nanoTime();
+      timer = ctx.executor().schedule(this::checkKeepAlive, keepAliveNanos, TimeUnit.NANOSECONDS);
     }
     broker.takeOver(id, this, cleanSession);
   }
