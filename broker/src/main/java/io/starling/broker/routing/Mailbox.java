@@ -2,6 +2,7 @@ package io.starling.broker.routing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * deliveries wait, publishers that add to it pause reading from their sockets ({@link
  * #isCongested}, {@link #whenDrained}) until it is below {@link #LOW_WATER} again. Thread-safe.
  */
-public final class Mailbox {
+public final class Mailbox implements Backpressure {
   static final int HIGH_WATER = 32 * 1024;
   static final int LOW_WATER = HIGH_WATER / 4;
 
@@ -48,6 +49,7 @@ public final class Mailbox {
   }
 
   /** Runs {@code resume} (on any thread) once the mailbox is below its low-water mark. */
+  @Override
   public void whenDrained(Runnable resume) {
     waiters.add(resume);
     if (pending.get() <= LOW_WATER) {

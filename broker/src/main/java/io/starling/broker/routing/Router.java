@@ -3,6 +3,7 @@ package io.starling.broker.routing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
 import io.starling.codec.QoS;
 import java.util.ArrayList;
@@ -69,7 +70,11 @@ public final class Router {
     int n = dedupe(matched, granted);
     for (int i = 0; i < n; i++) {
       Session s = matched.get(i);
-      box.add(s.owner(), new Delivery(s, topic, payload, QoS.min(qos, granted.get(i))));
+      QoS out = QoS.min(qos, granted.get(i));
+      box.add(s.owner(), new Delivery(s, topic, payload, out));
+      if (out != QoS.AT_MOST_ONCE && box.congested == null && s.isCongested()) {
+        box.congested = s;
+      }
     }
     matched.clear();
     granted.clear();
@@ -119,15 +124,16 @@ public final class Router {
    * Delivers everything this thread routed since the last call: its own loop's sessions now, other
    * loops through their mailboxes.
    *
-   * @return a mailbox that is now congested (the publisher should pause reading until {@link
-   *     Mailbox#whenDrained}), or {@code null}
+   * @return a mailbox or subscriber that is now congested (the publisher should pause reading until
+   *     {@link Backpressure#whenDrained}), or {@code null}
    */
-  public Mailbox dispatch() {
+  public Backpressure dispatch() {
     Outbox box = outboxes.get();
+    Backpressure congested = box.congested;
+    box.congested = null;
     if (box.size == 0) {
-      return null;
+      return congested;
     }
-    Mailbox congested = null;
     for (int i = 0; i < box.loops.size(); i++) {
       EventLoop loop = box.loops.get(i);
       List<Delivery> batch = box.batches.remove(loop);
@@ -154,6 +160,10 @@ public final class Router {
     final List<Session> matched = new ArrayList<>();
     final List<QoS> granted = new ArrayList<>();
     final List<Session> touched = new ArrayList<>();
+
+    /** A subscriber routed a QoS 1/2 message to while its queue was over its high-water mark. */
+    Backpressure congested;
+
     int size;
 
     void add(EventLoop loop, Delivery d) {

@@ -16,7 +16,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The state the broker keeps for one client identifier: subscriptions, outbound messages queued and
@@ -27,7 +29,7 @@ import java.util.Set;
  * gets a task there from any thread, following the session if it moves. Ownership moves only inside
  * a task run on the current owner ({@link #moveTo}).
  */
-public final class Session {
+public final class Session implements Backpressure {
   private final String clientId;
   private final Limits limits;
   private final BrokerStats stats;
@@ -45,6 +47,11 @@ public final class Session {
   private Set<Integer> inboundQos2;
   private int nextPacketId = 1;
   private boolean flushPending;
+
+  /** Set while a connected session's queue is over its high-water mark; read by publishers. */
+  private volatile boolean congested;
+
+  private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
 
   public Session(String clientId, EventLoop owner, Limits limits, BrokerStats stats) {
     this.clientId = clientId;
@@ -164,6 +171,9 @@ public final class Session {
   public void detach() {
     connection = null;
     flushPending = false;
+    // Nobody is reading now: publishers must not wait for this session (its queue keeps the
+    // overflow policy while it is offline).
+    relieve();
   }
 
   /** Drops all state: subscriptions (the caller removes them from the index), queue, in-flight. */
@@ -197,6 +207,7 @@ public final class Session {
       queue = null;
     }
     inboundQos2 = null;
+    relieve();
   }
 
   /**
@@ -261,6 +272,44 @@ public final class Session {
     }
     queue.addLast(m);
     stats.queuedMessages.incrementAndGet();
+    if (connection != null && !congested && queue.size() > highWater()) {
+      congested = true;
+    }
+  }
+
+  // Publishers are slowed down once a connected subscriber's queue is half full, so that the
+  // overflow policy is what happens to a subscriber that cannot keep up for long, not to one that
+  // is merely slower than a burst.
+  private int highWater() {
+    return Math.max(1, limits.maxQueuedMessages() / 2);
+  }
+
+  /**
+   * Whether publishers routing to this session should pause (a connected session whose queue is
+   * over its high-water mark). Any thread.
+   */
+  public boolean isCongested() {
+    return congested;
+  }
+
+  @Override
+  public void whenDrained(Runnable resume) {
+    waiters.add(resume);
+    if (!congested) {
+      wakeWaiters();
+    }
+  }
+
+  private void relieve() {
+    congested = false;
+    wakeWaiters();
+  }
+
+  private void wakeWaiters() {
+    Runnable r;
+    while ((r = waiters.poll()) != null) {
+      r.run();
+    }
   }
 
   /** Sends queued messages while the in-flight window and the socket allow. */
@@ -268,6 +317,9 @@ public final class Session {
     while (connection != null && queueSize() > 0 && canSend()) {
       stats.queuedMessages.decrementAndGet();
       send(queue.pollFirst());
+    }
+    if (congested && queueSize() <= highWater() / 2) {
+      relieve();
     }
   }
 

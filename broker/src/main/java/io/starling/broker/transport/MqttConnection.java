@@ -11,7 +11,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.broker.BrokerContext;
 import io.starling.broker.routing.Levels;
-import io.starling.broker.routing.Mailbox;
+import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.codec.MalformedPacketException;
@@ -170,15 +170,23 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     if (decoder != null) {
       broker.stats().bytesReceived.add(decoder.takeBytesDecoded());
     }
-    Mailbox congested = broker.router().dispatch();
+    Backpressure congested = broker.router().dispatch();
     ctx.flush();
     if (congested != null) {
-      // A destination loop is behind: stop reading this client until it catches up, so that
-      // publishers slow down to what subscribers take instead of the broker buffering it.
-      ctx.channel().config().setAutoRead(false);
-      congested.whenDrained(
-          () -> ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true)));
+      pause(congested);
     }
+  }
+
+  /**
+   * Stops reading this client until {@code congested} drains, so that publishers slow down to what
+   * subscribers take. A subscriber that takes nothing at all cannot hold its publishers for more
+   * than a second: reading resumes then, and the queue's overflow policy applies.
+   */
+  private void pause(Backpressure congested) {
+    ctx.channel().config().setAutoRead(false);
+    Runnable resume = () -> ctx.channel().config().setAutoRead(true);
+    congested.whenDrained(() -> ctx.executor().execute(resume));
+    ctx.executor().schedule(resume, 1, TimeUnit.SECONDS);
   }
 
   @Override

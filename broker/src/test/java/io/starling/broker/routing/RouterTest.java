@@ -9,6 +9,7 @@ import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.sys.BrokerStats;
@@ -36,6 +37,7 @@ class RouterTest {
   static final class Recorder implements SessionConnection {
     final EventLoop loop;
     final List<String> received = new CopyOnWriteArrayList<>();
+    final List<Integer> packetIds = new CopyOnWriteArrayList<>();
 
     Recorder(EventLoop loop) {
       this.loop = loop;
@@ -50,6 +52,7 @@ class RouterTest {
     public void write(MqttPacket packet) {
       if (packet instanceof Publish p) {
         received.add(p.payload().toString(StandardCharsets.UTF_8));
+        packetIds.add(p.packetId());
       }
       ReferenceCountUtil.release(packet);
     }
@@ -119,7 +122,7 @@ class RouterTest {
           }
         });
     int messages = Mailbox.HIGH_WATER + 1000;
-    AtomicReference<Mailbox> congested = new AtomicReference<>();
+    AtomicReference<Backpressure> congested = new AtomicReference<>();
     CountDownLatch resumed = new CountDownLatch(1);
     ByteBuf payload = Unpooled.copiedBuffer("x", StandardCharsets.UTF_8);
     publisherLoop
@@ -127,7 +130,7 @@ class RouterTest {
             () -> {
               for (int i = 0; i < messages; i++) {
                 router.publish("busy", payload, QoS.AT_MOST_ONCE, false);
-                Mailbox m = router.dispatch();
+                Backpressure m = router.dispatch();
                 if (m != null && congested.get() == null) {
                   congested.set(m);
                   m.whenDrained(resumed::countDown);
@@ -140,6 +143,58 @@ class RouterTest {
     release.countDown();
     assertThat(resumed.await(10, TimeUnit.SECONDS)).isTrue();
     await().until(() -> r.received.size() == messages);
+    assertThat(payload.refCnt()).isEqualTo(1);
+    payload.release();
+  }
+
+  @Test
+  void aSubscriberThatFallsBehindSlowsItsPublishersInsteadOfLosingMessages() throws Exception {
+    BrokerConfig.Limits d = BrokerConfig.Limits.DEFAULT;
+    BrokerConfig.Limits small =
+        new BrokerConfig.Limits(
+            d.maxConnections(),
+            d.maxPacketSizeBytes(),
+            1,
+            10,
+            d.queueOverflow(),
+            d.maxTopicLevels(),
+            d.connectTimeoutSeconds(),
+            false);
+    Recorder r = new Recorder(subscriberLoop);
+    Session s = new Session("slow", subscriberLoop, small, new BrokerStats());
+    subscriberLoop.submit(() -> s.attach(r, false)).get();
+    router.subscriptions().subscribe("slow", s, QoS.AT_LEAST_ONCE);
+    ByteBuf payload = Unpooled.copiedBuffer("x", StandardCharsets.UTF_8);
+    AtomicReference<Backpressure> congested = new AtomicReference<>();
+    CountDownLatch resumed = new CountDownLatch(1);
+    // One in flight, no acknowledgement yet: the rest queue up until the queue is half full.
+    for (int i = 0; i < 8 && congested.get() == null; i++) {
+      publisherLoop
+          .submit(
+              () -> {
+                router.publish("slow", payload, QoS.AT_LEAST_ONCE, false);
+                Backpressure b = router.dispatch();
+                if (b != null) {
+                  congested.set(b);
+                  b.whenDrained(resumed::countDown);
+                }
+              })
+          .get();
+      subscriberLoop.submit(() -> {}).get(); // let the delivery land
+    }
+    assertThat(congested.get()).as("the slow subscriber reported congestion").isSameAs(s);
+    assertThat(resumed.getCount()).isEqualTo(1);
+    // The subscriber acknowledges what it gets; its queue drains and the publisher may go on.
+    await()
+        .until(
+            () -> {
+              subscriberLoop
+                  .submit(() -> s.onPubAck(r.packetIds.get(r.packetIds.size() - 1)))
+                  .get();
+              return resumed.getCount() == 0;
+            });
+    assertThat(s.isCongested()).isFalse();
+    subscriberLoop.submit(s::clearMessages).get();
     assertThat(payload.refCnt()).isEqualTo(1);
     payload.release();
   }
