@@ -50,9 +50,4 @@ public final class Levels {
     }
     return i == t.length;
   }
-
-  /** Whether a filter holds a wildcard. */
-  public static boolean hasWildcard(String filter) {
-    return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
-  }
 }

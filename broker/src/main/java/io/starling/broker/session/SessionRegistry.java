@@ -3,7 +3,6 @@ package io.starling.broker.session;
 import io.netty.channel.EventLoop;
 import io.starling.broker.config.BrokerConfig.Limits;
 import io.starling.broker.sys.BrokerStats;
-import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,10 +30,6 @@ public final class SessionRegistry {
   /** Removes {@code session} if it is still the one registered for its client identifier. */
   public void remove(Session session) {
     sessions.remove(session.clientId(), session);
-  }
-
-  public Collection<Session> all() {
-    return sessions.values();
   }
 
   public int size() {
