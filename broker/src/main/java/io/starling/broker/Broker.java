@@ -16,6 +16,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
+import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.session.SessionRegistry;
@@ -38,6 +39,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final BrokerConfig config;
   private final BrokerStats stats = new BrokerStats();
   private final Router router = new Router();
+  private final Subscriptions subscriptions;
   private final SessionRegistry sessions;
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
@@ -49,6 +51,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private Broker(BrokerConfig config) {
     this.config = config;
     this.sessions = new SessionRegistry(config.limits(), stats);
+    this.subscriptions = new Subscriptions(router, stats, config.limits().maxTopicLevels());
     boolean epoll = Epoll.isAvailable();
     var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.transportName = epoll ? "epoll" : "nio";
@@ -146,6 +149,11 @@ public final class Broker implements BrokerContext, AutoCloseable {
     return router;
   }
 
+  @Override
+  public Subscriptions subscriptions() {
+    return subscriptions;
+  }
+
   public SessionRegistry sessions() {
     return sessions;
   }
@@ -175,7 +183,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
           boolean present = !cleanSession && s.hasState();
           if (cleanSession) {
             // A clean session starts empty [MQTT-3.1.2-6].
-            unsubscribeAll(s);
+            subscriptions.unsubscribeAll(s);
             s.clearMessages();
           }
           s.moveTo(connection.eventLoop());
@@ -186,19 +194,8 @@ public final class Broker implements BrokerContext, AutoCloseable {
   @Override
   public void dropSession(Session session) {
     sessions.remove(session);
-    unsubscribeAll(session);
+    subscriptions.unsubscribeAll(session);
     session.destroy();
-  }
-
-  private void unsubscribeAll(Session s) {
-    if (!s.hasSubscriptions()) {
-      return;
-    }
-    for (String filter : s.subscriptions().keySet()) {
-      router.subscriptions().unsubscribe(filter, s);
-    }
-    stats.subscriptions.addAndGet(-s.subscriptions().size());
-    s.subscriptions().clear();
   }
 
   /** Stops accepting, closes every connection without publishing wills, and stops the threads. */

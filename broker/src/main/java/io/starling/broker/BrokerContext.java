@@ -2,6 +2,7 @@ package io.starling.broker;
 
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
+import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.session.Session;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.broker.transport.MqttConnection;
@@ -13,6 +14,9 @@ public interface BrokerContext {
   BrokerStats stats();
 
   Router router();
+
+  /** Subscription bookkeeping (topic tree, sessions' own lists, counts). */
+  Subscriptions subscriptions();
 
   /** Whether the broker is stopping: no wills are published then. */
   boolean isShuttingDown();

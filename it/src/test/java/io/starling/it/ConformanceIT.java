@@ -14,6 +14,7 @@ import io.starling.broker.Broker;
 import io.starling.broker.BrokerContext;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
+import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.session.Session;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.broker.transport.MqttConnection;
@@ -1281,6 +1282,11 @@ class ConformanceIT {
     @Override
     public Router router() {
       return router;
+    }
+
+    @Override
+    public Subscriptions subscriptions() {
+      return new Subscriptions(router, stats, 128);
     }
 
     @Override

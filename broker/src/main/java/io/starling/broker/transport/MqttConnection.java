@@ -16,7 +16,6 @@ import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.codec.MalformedPacketException;
 import io.starling.codec.MqttVersion;
-import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.netty.MqttDecoder;
 import io.starling.codec.netty.MqttEncoder;
@@ -32,7 +31,6 @@ import io.starling.codec.packet.PubRel;
 import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.SubAck;
 import io.starling.codec.packet.Subscribe;
-import io.starling.codec.packet.Subscription;
 import io.starling.codec.packet.UnsubAck;
 import io.starling.codec.packet.Unsubscribe;
 import io.starling.codec.packet.Will;
@@ -484,46 +482,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   }
 
   private void onSubscribe(Subscribe sub) {
-    List<ReasonCode> granted = new ArrayList<>(sub.subscriptions().size());
-    List<Subscription> accepted = new ArrayList<>(sub.subscriptions().size());
-    int maxLevels = broker.config().limits().maxTopicLevels();
-    for (Subscription s : sub.subscriptions()) {
-      if (Levels.count(s.filter()) > maxLevels) {
-        granted.add(ReasonCode.UNSPECIFIED_ERROR); // 0x80 Failure [MQTT-3.9.3-2]
-        continue;
-      }
-      QoS qos = s.maxQos();
-      if (broker.router().subscriptions().subscribe(s.filter(), session, qos)) {
-        // Replaced: same filter again [MQTT-3.8.4-3].
-      } else {
-        broker.stats().subscriptions.incrementAndGet();
-      }
-      session.subscriptions().put(s.filter(), qos);
-      granted.add(
-          qos == QoS.AT_MOST_ONCE
-              ? ReasonCode.SUCCESS
-              : qos == QoS.AT_LEAST_ONCE ? ReasonCode.GRANTED_QOS_1 : ReasonCode.GRANTED_QOS_2);
-      accepted.add(s);
-    }
+    List<ReasonCode> granted = broker.subscriptions().subscribe(session, sub.subscriptions());
     write(new SubAck(sub.packetId(), granted, Properties.EMPTY));
-    // Retained messages go to the new subscription with RETAIN 1 [MQTT-3.3.1-6] [MQTT-3.3.1-8].
-    for (Subscription s : accepted) {
-      broker
-          .router()
-          .retained()
-          .match(
-              s.filter(),
-              r -> session.deliver(r.topic(), r.payload(), QoS.min(r.qos(), s.maxQos()), true));
-    }
+    broker.subscriptions().sendRetained(session, sub.subscriptions(), granted);
   }
 
   private void onUnsubscribe(Unsubscribe u) {
-    for (String filter : u.filters()) {
-      if (session.subscriptions().remove(filter) != null) {
-        broker.router().subscriptions().unsubscribe(filter, session);
-        broker.stats().subscriptions.decrementAndGet();
-      }
-    }
+    broker.subscriptions().unsubscribe(session, u.filters());
     // UNSUBACK even when nothing matched [MQTT-3.10.4-5].
     write(new UnsubAck(u.packetId(), List.of(), Properties.EMPTY));
   }
