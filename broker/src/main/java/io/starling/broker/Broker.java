@@ -19,12 +19,15 @@ import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
+import io.starling.broker.session.SessionLifecycle;
 import io.starling.broker.session.SessionRegistry;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.broker.sys.SysPublisher;
-import io.starling.broker.transport.MqttConnection;
 import io.starling.broker.transport.MqttPipeline;
+import io.starling.codec.QoS;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +44,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final Router router = new Router();
   private final Subscriptions subscriptions;
   private final SessionRegistry sessions;
+  private final SessionLifecycle lifecycle;
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final String transportName;
@@ -51,7 +55,14 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private Broker(BrokerConfig config) {
     this.config = config;
     this.sessions = new SessionRegistry(config.limits(), stats);
-    this.subscriptions = new Subscriptions(router, stats, config.limits().maxTopicLevels());
+    this.subscriptions =
+        new Subscriptions(
+            router,
+            stats,
+            config.limits().maxTopicLevels(),
+            QoS.of(config.protocol().maximumQos()));
+    this.lifecycle =
+        new SessionLifecycle(sessions, router, subscriptions, stats, () -> shuttingDown);
     boolean epoll = Epoll.isAvailable();
     var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.transportName = epoll ? "epoll" : "nio";
@@ -164,38 +175,35 @@ public final class Broker implements BrokerContext, AutoCloseable {
   }
 
   @Override
-  public void takeOver(String clientId, MqttConnection connection, boolean cleanSession) {
-    Session s = sessions.getOrCreate(clientId, connection.eventLoop());
-    s.execute(
-        () -> {
-          if (s.isDestroyed()) {
-            takeOver(clientId, connection, cleanSession); // a fresh session will be made
-            return;
-          }
-          SessionConnection old = s.connection();
-          if (old != null) {
-            old.closeForTakeover(); // publishes its will; may drop a clean session
-            if (s.isDestroyed()) {
-              takeOver(clientId, connection, cleanSession);
-              return;
-            }
-          }
-          boolean present = !cleanSession && s.hasState();
-          if (cleanSession) {
-            // A clean session starts empty [MQTT-3.1.2-6].
-            subscriptions.unsubscribeAll(s);
-            s.clearMessages();
-          }
-          s.moveTo(connection.eventLoop());
-          connection.eventLoop().execute(() -> connection.onSessionReady(s, present));
-        });
+  public SessionLifecycle lifecycle() {
+    return lifecycle;
   }
 
-  @Override
-  public void dropSession(Session session) {
-    sessions.remove(session);
-    subscriptions.unsubscribeAll(session);
-    session.destroy();
+  /**
+   * Closes every connected client's connection on its own loop, telling 5.0 clients the server is
+   * shutting down; waits a little for that, as the loops stop right after.
+   */
+  private void closeConnections() {
+    List<Session> all = sessions.snapshot();
+    CountDownLatch done = new CountDownLatch(all.size());
+    for (Session s : all) {
+      s.execute(
+          () -> {
+            try {
+              SessionConnection c = s.connection();
+              if (c != null) {
+                c.closeForShutdown();
+              }
+            } finally {
+              done.countDown();
+            }
+          });
+    }
+    try {
+      done.await(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Stops accepting, closes every connection without publishing wills, and stops the threads. */
@@ -211,6 +219,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
     if (serverChannel != null) {
       serverChannel.close().syncUninterruptibly();
     }
+    closeConnections();
     // Shutting the event loops down closes every connection on them; with shuttingDown set, no
     // will is published.
     bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

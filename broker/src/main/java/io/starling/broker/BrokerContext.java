@@ -3,9 +3,8 @@ package io.starling.broker;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
-import io.starling.broker.session.Session;
+import io.starling.broker.session.SessionLifecycle;
 import io.starling.broker.sys.BrokerStats;
-import io.starling.broker.transport.MqttConnection;
 
 /** What a connection needs of the broker it belongs to. Thread-safe. */
 public interface BrokerContext {
@@ -21,13 +20,6 @@ public interface BrokerContext {
   /** Whether the broker is stopping: no wills are published then. */
   boolean isShuttingDown();
 
-  /**
-   * Finds or creates the session of {@code clientId} and hands it to {@code connection}, ending any
-   * connection that holds it now; calls {@link MqttConnection#onSessionReady} on the connection's
-   * event loop when done.
-   */
-  void takeOver(String clientId, MqttConnection connection, boolean cleanSession);
-
-  /** Ends a session for good: its subscriptions, queue and registry entry. On its owner loop. */
-  void dropSession(Session session);
+  /** Where sessions begin and end: takeover, disconnection, expiry, wills. */
+  SessionLifecycle lifecycle();
 }

@@ -3,6 +3,7 @@ package io.starling.codec;
 import static io.starling.codec.ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR;
 import static io.starling.codec.ReasonCode.MALFORMED_PACKET;
 import static io.starling.codec.ReasonCode.PROTOCOL_ERROR;
+import static io.starling.codec.ReasonCode.TOPIC_ALIAS_INVALID;
 import static io.starling.codec.ReasonCode.TOPIC_FILTER_INVALID;
 import static io.starling.codec.ReasonCode.TOPIC_NAME_INVALID;
 import static io.starling.codec.ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
@@ -216,6 +217,8 @@ public final class PacketDecoder {
     Properties properties = readProperties(in, PacketType.PUBLISH);
     if (topic.isEmpty() && version.isV5() && properties.contains(PropertyId.TOPIC_ALIAS)) {
       // An empty topic with a topic alias refers to the alias's topic [MQTT-3.3.2-12].
+    } else if (topic.isEmpty() && version.isV5()) {
+      throw fail(PROTOCOL_ERROR, "an empty topic name without a topic alias (section 3.3.2.1)");
     } else {
       String problem = Topics.topicNameProblem(topic);
       if (problem != null) {
@@ -488,7 +491,12 @@ public final class PacketDecoder {
           throw fail(PROTOCOL_ERROR, id + " must be 0 or 1, not " + value);
         }
       }
-      case RECEIVE_MAXIMUM, TOPIC_ALIAS, SUBSCRIPTION_IDENTIFIER -> {
+      case TOPIC_ALIAS -> {
+        if ((Integer) value == 0) {
+          throw fail(TOPIC_ALIAS_INVALID, "a topic alias of 0 is not permitted [MQTT-3.3.2-8]");
+        }
+      }
+      case RECEIVE_MAXIMUM, SUBSCRIPTION_IDENTIFIER -> {
         if ((Integer) value == 0) {
           throw fail(PROTOCOL_ERROR, id + " must not be 0");
         }

@@ -11,6 +11,7 @@ import static io.starling.codec.ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR;
 import static io.starling.codec.ReasonCode.MALFORMED_PACKET;
 import static io.starling.codec.ReasonCode.PACKET_TOO_LARGE;
 import static io.starling.codec.ReasonCode.PROTOCOL_ERROR;
+import static io.starling.codec.ReasonCode.TOPIC_ALIAS_INVALID;
 import static io.starling.codec.ReasonCode.TOPIC_FILTER_INVALID;
 import static io.starling.codec.ReasonCode.TOPIC_NAME_INVALID;
 import static io.starling.codec.ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
@@ -534,7 +535,7 @@ class MalformedInputTest {
             "PUBLISH empty topic without a topic alias in 5.0",
             V5,
             frame(0x30, str(""), props()),
-            TOPIC_NAME_INVALID));
+            PROTOCOL_ERROR));
     all.add(
         refused("PUBLISH QoS 1 packet id 0", V311, frame(0x32, str("a"), u16(0)), PROTOCOL_ERROR));
     all.add(
@@ -575,7 +576,7 @@ class MalformedInputTest {
             "5.0 PUBLISH topic alias 0",
             V5,
             frame(0x30, str("a"), props(hex("23 00 00"))),
-            PROTOCOL_ERROR));
+            TOPIC_ALIAS_INVALID));
     all.add(
         refused(
             "5.0 PUBLISH payload format indicator 2",

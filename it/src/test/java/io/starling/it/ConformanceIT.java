@@ -15,7 +15,7 @@ import io.starling.broker.BrokerContext;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
-import io.starling.broker.session.Session;
+import io.starling.broker.session.SessionLifecycle;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.broker.transport.MqttConnection;
 import io.starling.codec.MqttVersion;
@@ -1286,7 +1286,7 @@ class ConformanceIT {
 
     @Override
     public Subscriptions subscriptions() {
-      return new Subscriptions(router, stats, 128);
+      return new Subscriptions(router, stats, 128, QoS.EXACTLY_ONCE);
     }
 
     @Override
@@ -1295,12 +1295,9 @@ class ConformanceIT {
     }
 
     @Override
-    public void takeOver(String clientId, MqttConnection connection, boolean cleanSession) {
+    public SessionLifecycle lifecycle() {
       throw new IllegalStateException("session store unavailable");
     }
-
-    @Override
-    public void dropSession(Session session) {}
   }
 
   // ==== helpers ==============================================================================

@@ -405,17 +405,6 @@ class PahoV3IT {
   }
 
   @Test
-  void mqtt5IsRefusedWithUnsupportedProtocolVersionUntilTheBrokerSpeaksIt() throws Exception {
-    try (RawClient v5 = RawClient.connect("127.0.0.1", port, MqttVersion.V5)) {
-      v5.send(Packets.connect(MqttVersion.V5, uniqueId("v5"), true, 60, null));
-      // CONNACK 0x84 in the 5.0 format, then close [MQTT-3.1.2-2].
-      assertThat(v5.read(ConnAck.class).reasonCode())
-          .isEqualTo(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION);
-      assertThat(v5.isClosedWithin(Duration.ofSeconds(5))).isTrue();
-    }
-  }
-
-  @Test
   void mqtt31ClientsWork() throws Exception {
     MqttConnectOptions o = options(true);
     o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1);

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.routing.Message;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.sys.BrokerStats;
@@ -36,6 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class SessionBenchmark {
   private final ByteBuf payload = Unpooled.directBuffer(64).writeZero(64);
+  private final Message message =
+      Message.of("site/7/device/42/temperature", payload, QoS.AT_LEAST_ONCE, false);
   private Session online;
   private Session offline;
   private final Sink sink = new Sink();
@@ -81,14 +84,14 @@ public class SessionBenchmark {
 
   @Benchmark
   public int deliverQos1AndAck() {
-    online.deliver("site/7/device/42/temperature", payload, QoS.AT_LEAST_ONCE, false);
+    online.deliver(message, QoS.AT_LEAST_ONCE, false, null, null);
     online.onPubAck(sink.lastPacketId);
     return sink.lastPacketId;
   }
 
   @Benchmark
   public int queueWhileOffline() {
-    offline.deliver("site/7/device/42/temperature", payload, QoS.AT_LEAST_ONCE, false);
+    offline.deliver(message, QoS.AT_LEAST_ONCE, false, null, null);
     if (offline.pendingCount() >= 1000) {
       offline.clearMessages();
     }

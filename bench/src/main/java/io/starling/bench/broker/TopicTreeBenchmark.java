@@ -43,7 +43,7 @@ public class TopicTreeBenchmark {
   @Param({"1000000"})
   int subscriptions;
 
-  private TopicTree<Integer> tree;
+  private TopicTree<Integer, QoS> tree;
   private String[] topics;
   private int next;
 

@@ -10,9 +10,13 @@ import java.util.Objects;
  * @param limits what one client may do
  * @param sys the {@code $SYS} topics
  * @param ioThreads event-loop threads; 0 means one per available processor
+ * @param protocol what the broker offers at the protocol level (told to MQTT 5.0 clients in
+ *     CONNACK)
  */
-public record BrokerConfig(Listener listener, Limits limits, Sys sys, int ioThreads) {
+public record BrokerConfig(
+    Listener listener, Limits limits, Sys sys, int ioThreads, Protocol protocol) {
   public BrokerConfig {
+    Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(sys, "sys");
@@ -23,22 +27,27 @@ public record BrokerConfig(Listener listener, Limits limits, Sys sys, int ioThre
 
   /** A broker on 0.0.0.0:1883 with the default limits. */
   public static BrokerConfig defaults() {
-    return new BrokerConfig(Listener.DEFAULT, Limits.DEFAULT, Sys.DEFAULT, 0);
+    return new BrokerConfig(Listener.DEFAULT, Limits.DEFAULT, Sys.DEFAULT, 0, Protocol.DEFAULT);
   }
 
   /** A copy listening elsewhere. */
   public BrokerConfig withListener(String bind, int port) {
-    return new BrokerConfig(new Listener(bind, port), limits, sys, ioThreads);
+    return new BrokerConfig(new Listener(bind, port), limits, sys, ioThreads, protocol);
   }
 
   /** A copy with other limits. */
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(listener, limits, sys, ioThreads);
+    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
   }
 
   /** A copy with other {@code $SYS} settings. */
   public BrokerConfig withSys(Sys sys) {
-    return new BrokerConfig(listener, limits, sys, ioThreads);
+    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
+  }
+
+  /** A copy with other protocol settings. */
+  public BrokerConfig withProtocol(Protocol protocol) {
+    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
   }
 
   /**

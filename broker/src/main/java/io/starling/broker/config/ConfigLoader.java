@@ -28,7 +28,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * defaults.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("listener", "limits", "sys", "io_threads");
+  private static final Set<String> TOP = Set.of("listener", "limits", "sys", "io_threads", "mqtt");
   private static final Set<String> LISTENER = Set.of("bind", "port");
   private static final Set<String> LIMITS =
       Set.of(
@@ -41,6 +41,17 @@ public final class ConfigLoader {
           "connect_timeout_seconds",
           "queue_qos0_while_offline");
   private static final Set<String> SYS = Set.of("interval_seconds");
+  private static final Set<String> MQTT =
+      Set.of(
+          "maximum_qos",
+          "retain_available",
+          "topic_alias_maximum",
+          "receive_maximum",
+          "max_session_expiry_seconds",
+          "max_keep_alive_seconds",
+          "response_information",
+          "redirect_to",
+          "redirect_permanent");
 
   private final String source;
 
@@ -81,6 +92,7 @@ public final class ConfigLoader {
     Map<String, Node> listener = section(top, "listener", LISTENER);
     Map<String, Node> limits = section(top, "limits", LIMITS);
     Map<String, Node> sys = section(top, "sys", SYS);
+    Map<String, Node> mqtt = section(top, "mqtt", MQTT);
     Listener l = Listener.DEFAULT;
     Limits d = Limits.DEFAULT;
     try {
@@ -112,10 +124,33 @@ public final class ConfigLoader {
                   0,
                   Integer.MAX_VALUE));
       int ioThreads = integer(top, "io_threads", defaults.ioThreads(), 0, 1024);
-      return new BrokerConfig(parsedListener, parsedLimits, parsedSys, ioThreads);
+      return new BrokerConfig(parsedListener, parsedLimits, parsedSys, ioThreads, protocol(mqtt));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  private Protocol protocol(Map<String, Node> mqtt) throws ConfigException {
+    Protocol d = Protocol.DEFAULT;
+    return new Protocol(
+        integer(mqtt, "mqtt.maximum_qos", d.maximumQos(), 0, 2),
+        bool(mqtt, "mqtt.retain_available", d.retainAvailable()),
+        integer(mqtt, "mqtt.topic_alias_maximum", d.topicAliasMaximum(), 0, 65535),
+        integer(mqtt, "mqtt.receive_maximum", d.receiveMaximum(), 1, 65535),
+        longInteger(
+            mqtt,
+            "mqtt.max_session_expiry_seconds",
+            d.maxSessionExpirySeconds(),
+            Protocol.NEVER_EXPIRES),
+        integer(mqtt, "mqtt.max_keep_alive_seconds", d.maxKeepAliveSeconds(), 1, 65535),
+        optionalString(mqtt, "mqtt.response_information"),
+        optionalString(mqtt, "mqtt.redirect_to"),
+        bool(mqtt, "mqtt.redirect_permanent", d.redirectPermanent()));
+  }
+
+  private String optionalString(Map<String, Node> section, String key) throws ConfigException {
+    String text = scalar(section, key);
+    return text == null ? "" : text.trim();
   }
 
   private Map<String, Node> section(Map<String, Node> parent, String key, Set<String> allowed)
@@ -174,6 +209,16 @@ public final class ConfigLoader {
 
   private int integer(Map<String, Node> section, String key, int fallback, int min, int max)
       throws ConfigException {
+    return (int) longInteger(section, key, fallback, min, max);
+  }
+
+  private long longInteger(Map<String, Node> section, String key, long fallback, long max)
+      throws ConfigException {
+    return longInteger(section, key, fallback, 0, max);
+  }
+
+  private long longInteger(Map<String, Node> section, String key, long fallback, long min, long max)
+      throws ConfigException {
     String text = scalar(section, key);
     if (text == null) {
       return fallback;
@@ -190,7 +235,7 @@ public final class ConfigLoader {
           section.get(leaf(key)),
           "'" + key + "' must be between " + min + " and " + max + ", not " + text);
     }
-    return (int) value;
+    return value;
   }
 
   /** Whole numbers, optionally with a binary size suffix: 64KiB, 1MiB, 256MiB (also KB, MB). */

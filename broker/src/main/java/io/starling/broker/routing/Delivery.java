@@ -1,6 +1,5 @@
 package io.starling.broker.routing;
 
-import io.netty.buffer.ByteBuf;
 import io.starling.broker.session.Session;
 import io.starling.codec.QoS;
 
@@ -8,5 +7,16 @@ import io.starling.codec.QoS;
  * One message for one session, on its way to the session's event loop. Consecutive deliveries of
  * the same message in a batch share one reference to its payload, released after the last of them
  * (see {@link Mailbox#deliver}).
+ *
+ * @param qos the QoS of this delivery
+ * @param retain the RETAIN flag of this delivery
+ * @param subscriptionIds the identifiers of the matched subscriptions, or {@code null}
+ * @param group the shared subscription group it was chosen for, or {@code null}
  */
-record Delivery(Session session, String topic, ByteBuf payload, QoS qos) {}
+record Delivery(
+    Session session,
+    Message message,
+    QoS qos,
+    boolean retain,
+    int[] subscriptionIds,
+    SharedGroup group) {}

@@ -85,11 +85,11 @@ public final class Mailbox implements Backpressure {
     int n = batch.size();
     for (int i = 0; i < n; i++) {
       Delivery d = batch.get(i);
-      ByteBuf payload = d.payload();
-      boolean last = i == n - 1 || batch.get(i + 1).payload() != payload;
+      ByteBuf payload = d.message().payload();
+      boolean last = i == n - 1 || batch.get(i + 1).message() != d.message();
       Session s = d.session();
       if (s.owner().inEventLoop()) {
-        s.deliver(d.topic(), payload, d.qos(), false);
+        deliver(d);
         if (s.markForFlush()) {
           touched.add(s);
         }
@@ -102,7 +102,7 @@ public final class Mailbox implements Backpressure {
         s.execute(
             () -> {
               try {
-                s.deliver(d.topic(), mine, d.qos(), false);
+                deliver(d);
                 s.flush();
               } finally {
                 mine.release();
@@ -110,6 +110,10 @@ public final class Mailbox implements Backpressure {
             });
       }
     }
+  }
+
+  private static void deliver(Delivery d) {
+    d.session().deliver(d.message(), d.qos(), d.retain(), d.subscriptionIds(), d.group());
   }
 
   static void flush(List<Session> touched) {

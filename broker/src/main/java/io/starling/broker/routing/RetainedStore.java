@@ -23,12 +23,9 @@ import java.util.function.Consumer;
  * emptied branches can be pruned. Thread-safe.
  */
 public final class RetainedStore {
-  /** One retained message; its payload is shared read-only, never released. */
-  public record Retained(String topic, QoS qos, ByteBuf payload) {}
-
   private static final class Node {
     final Map<String, Node> children = new ConcurrentHashMap<>(4);
-    volatile Retained message;
+    volatile Message message;
   }
 
   private final Node root = new Node();
@@ -37,7 +34,16 @@ public final class RetainedStore {
 
   /** Stores, replaces or (for an empty payload) clears the message of {@code topic}. */
   public void put(String topic, QoS qos, ByteBuf payload) {
-    String[] levels = Levels.split(topic);
+    put(Message.of(topic, payload, qos, true));
+  }
+
+  /**
+   * Stores, replaces or (for an empty payload) clears the retained message of the message's topic,
+   * keeping its properties and expiry. The payload is copied; the caller keeps its reference.
+   */
+  public void put(Message m) {
+    String[] levels = Levels.split(m.topic());
+    ByteBuf payload = m.payload();
     writeLock.lock();
     try {
       if (!payload.isReadable()) {
@@ -53,7 +59,7 @@ public final class RetainedStore {
       if (node.message == null) {
         size.incrementAndGet();
       }
-      node.message = new Retained(topic, qos, Unpooled.wrappedBuffer(copy).asReadOnly());
+      node.message = m.withPayload(Unpooled.wrappedBuffer(copy).asReadOnly());
     } finally {
       writeLock.unlock();
     }
@@ -83,14 +89,26 @@ public final class RetainedStore {
     }
   }
 
-  /** Calls {@code sink} for every retained message whose topic matches {@code filter}. */
-  public void match(String filter, Consumer<Retained> sink) {
-    match(root, Levels.split(filter), 0, sink);
+  /**
+   * Calls {@code sink} for every retained message whose topic matches {@code filter}, skipping
+   * messages whose expiry interval has passed [MQTT-3.3.2-5].
+   */
+  public void match(String filter, Consumer<Message> sink) {
+    long now = System.nanoTime();
+    match(
+        root,
+        Levels.split(filter),
+        0,
+        m -> {
+          if (!m.isExpired(now)) {
+            sink.accept(m);
+          }
+        });
   }
 
-  private static void match(Node node, String[] filter, int depth, Consumer<Retained> sink) {
+  private static void match(Node node, String[] filter, int depth, Consumer<Message> sink) {
     if (depth == filter.length) {
-      Retained r = node.message;
+      Message r = node.message;
       if (r != null) {
         sink.accept(r);
       }
@@ -99,7 +117,7 @@ public final class RetainedStore {
     String level = filter[depth];
     if (level.equals("#")) {
       // '#' matches the parent level too [MQTT-4.7.1-2].
-      Retained r = node.message;
+      Message r = node.message;
       if (r != null && depth > 0) {
         sink.accept(r);
       }
@@ -122,8 +140,8 @@ public final class RetainedStore {
     }
   }
 
-  private static void all(Node node, Consumer<Retained> sink) {
-    Retained r = node.message;
+  private static void all(Node node, Consumer<Message> sink) {
+    Message r = node.message;
     if (r != null) {
       sink.accept(r);
     }

@@ -11,6 +11,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Routes application messages to matching subscriptions and keeps retained messages.
@@ -22,13 +23,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * and every other loop gets one batch, so a read batch of many PUBLISH packets costs each
  * destination loop one hand-off.
  *
- * <p>Established subscriptions get RETAIN 0 [MQTT-3.3.1-9].
+ * <p>Established subscriptions get RETAIN 0 [MQTT-3.3.1-9], unless they asked for retain as
+ * published [MQTT-3.3.1-12]. A session subscribed with no local never gets its own messages
+ * [MQTT-3.8.3-3]. When a message matches several subscriptions of one session, its one copy carries
+ * all their subscription identifiers [MQTT-3.3.4-3]. Shared subscriptions ({@link SharedGroup}) get
+ * each message once per group.
  */
 public final class Router {
   /** Deliveries collected beyond this many are dispatched at once, to bound latency. */
   private static final int MAX_UNDISPATCHED = 4096;
 
-  private final TopicTree<Session> subscriptions = new TopicTree<>();
+  private final TopicTree<Session, SubOptions> subscriptions = new TopicTree<>();
+  private final TopicTree<SharedGroup, Boolean> shared = new TopicTree<>();
+  private final Map<String, SharedGroup> groups = new ConcurrentHashMap<>();
   private final RetainedStore retained = new RetainedStore();
   private final Map<EventLoop, Mailbox> mailboxes = new ConcurrentHashMap<>();
   private final FastThreadLocal<Outbox> outboxes =
@@ -39,7 +46,7 @@ public final class Router {
         }
       };
 
-  public TopicTree<Session> subscriptions() {
+  public TopicTree<Session, SubOptions> subscriptions() {
     return subscriptions;
   }
 
@@ -48,36 +55,81 @@ public final class Router {
   }
 
   /**
-   * Routes a message to its subscribers (delivered at the next {@link #dispatch()} on this thread),
-   * and stores or clears it as the retained message of its topic if {@code retain} is set. Does not
-   * take ownership of {@code payload}.
+   * Adds {@code session} to the shared subscription {@code $share/{shareName}/{filter}}.
    *
-   * @return the number of sessions it was routed to
+   * @return true if it was a member already (its options are replaced)
    */
+  public synchronized boolean joinShared(
+      String shareName, String filter, Session session, SubOptions options) {
+    SharedGroup g =
+        groups.computeIfAbsent(
+            shareName + '/' + filter,
+            k -> {
+              SharedGroup created = new SharedGroup(shareName, filter);
+              shared.subscribe(filter, created, Boolean.TRUE);
+              return created;
+            });
+    return g.put(session, options);
+  }
+
+  /** Removes {@code session} from a shared subscription; returns true if it was a member. */
+  public synchronized boolean leaveShared(String shareName, String filter, Session session) {
+    String key = shareName + '/' + filter;
+    SharedGroup g = groups.get(key);
+    if (g == null || !g.remove(session)) {
+      return false;
+    }
+    if (g.isEmpty()) {
+      groups.remove(key);
+      shared.unsubscribe(filter, g);
+    }
+    return true;
+  }
+
+  /** The shared subscription group, or {@code null} (for tests). */
+  public SharedGroup sharedGroup(String shareName, String filter) {
+    return groups.get(shareName + '/' + filter);
+  }
+
+  /** Routes a message without properties; see {@link #publish(Message)}. */
   public int publish(String topic, ByteBuf payload, QoS qos, boolean retain) {
-    if (retain) {
-      retained.put(topic, qos, payload);
+    return publish(Message.of(topic, payload, qos, retain));
+  }
+
+  /**
+   * Routes a message to its subscribers (delivered at the next {@link #dispatch()} on this thread),
+   * and stores or clears it as the retained message of its topic if its RETAIN flag is set. Does
+   * not take ownership of the payload.
+   *
+   * @return the number of deliveries: sessions plus shared subscription groups
+   */
+  public int publish(Message m) {
+    if (m.retain()) {
+      retained.put(m);
     }
     Outbox box = outboxes.get();
-    List<Session> matched = box.matched;
-    List<QoS> granted = box.granted;
-    subscriptions.match(
-        topic,
-        (session, q) -> {
-          matched.add(session);
-          granted.add(q);
-        });
-    int n = dedupe(matched, granted);
+    box.current = m;
+    subscriptions.match(m.topic(), box.collector);
+    int n = dedupe(box);
     for (int i = 0; i < n; i++) {
-      Session s = matched.get(i);
-      QoS out = QoS.min(qos, granted.get(i));
-      box.add(s.owner(), new Delivery(s, topic, payload, out));
-      if (out != QoS.AT_MOST_ONCE && box.congested == null && s.isCongested()) {
-        box.congested = s;
+      SubOptions o = box.options.get(i);
+      int[] ids = box.mergedIds(i);
+      if (ids == null && o.subscriptionId() != 0) {
+        ids = new int[] {o.subscriptionId()};
       }
+      add(box, box.matched.get(i), m, o, ids, null);
     }
-    matched.clear();
-    granted.clear();
+    box.clearMatches();
+    if (!groups.isEmpty()) {
+      shared.match(m.topic(), box.groupCollector);
+      for (SharedGroup g : box.groups) {
+        if (toGroup(box, g, m, null)) {
+          n++;
+        }
+      }
+      box.groups.clear();
+    }
+    box.current = null;
     if (box.size >= MAX_UNDISPATCHED) {
       dispatch();
     }
@@ -85,10 +137,44 @@ public final class Router {
   }
 
   /**
-   * Keeps one entry per session, with the highest QoS among its entries; returns the count. A
-   * session rarely has overlapping subscriptions, so small lists are scanned in place.
+   * Routes a message of a shared subscription again, to a member other than {@code leaving} (a
+   * member whose connection ended before it was acknowledged). Delivered at the next {@link
+   * #dispatch()}.
+   *
+   * @return false if no other member could take it
    */
-  private static int dedupe(List<Session> sessions, List<QoS> qos) {
+  public boolean reroute(SharedGroup group, Message m, Session leaving) {
+    return toGroup(outboxes.get(), group, m, leaving);
+  }
+
+  private boolean toGroup(Outbox box, SharedGroup g, Message m, Session exclude) {
+    SharedGroup.Member member = g.pick(exclude);
+    if (member == null) {
+      return false;
+    }
+    SubOptions o = member.options();
+    int[] ids = o.subscriptionId() == 0 ? null : new int[] {o.subscriptionId()};
+    add(box, member.session(), m, o, ids, g);
+    return true;
+  }
+
+  private void add(Outbox box, Session s, Message m, SubOptions o, int[] ids, SharedGroup g) {
+    QoS out = QoS.min(m.qos(), o.qos());
+    boolean retain = m.retain() && o.retainAsPublished();
+    box.add(s.owner(), new Delivery(s, m, out, retain, ids, g));
+    if (out != QoS.AT_MOST_ONCE && box.congested == null && s.isCongested()) {
+      box.congested = s;
+    }
+  }
+
+  /**
+   * Keeps one entry per session: the highest QoS among its entries, retain as published if any
+   * asked for it, and all their subscription identifiers; returns the count. A session rarely has
+   * overlapping subscriptions, so small lists are scanned in place.
+   */
+  private static int dedupe(Outbox box) {
+    List<Session> sessions = box.matched;
+    List<SubOptions> options = box.options;
     int n = sessions.size();
     if (n < 2) {
       return n;
@@ -111,10 +197,10 @@ public final class Router {
       }
       if (seen < 0) {
         sessions.set(kept, s);
-        qos.set(kept, qos.get(i));
+        options.set(kept, options.get(i));
         kept++;
-      } else if (qos.get(i).ordinal() > qos.get(seen).ordinal()) {
-        qos.set(seen, qos.get(i));
+      } else {
+        box.merge(seen, options.get(i));
       }
     }
     return kept;
@@ -158,13 +244,69 @@ public final class Router {
     final Map<EventLoop, List<Delivery>> batches = new IdentityHashMap<>();
     final List<EventLoop> loops = new ArrayList<>();
     final List<Session> matched = new ArrayList<>();
-    final List<QoS> granted = new ArrayList<>();
+    final List<SubOptions> options = new ArrayList<>();
+    final List<SharedGroup> groups = new ArrayList<>();
     final List<Session> touched = new ArrayList<>();
+
+    /** Subscription identifiers of sessions matched more than once, by kept index; or null. */
+    List<int[]> merged;
+
+    /** The message being matched. */
+    Message current;
+
+    final BiConsumer<Session, SubOptions> collector =
+        (session, o) -> {
+          if (!(o.noLocal() && session == current.origin())) {
+            matched.add(session);
+            options.add(o);
+          }
+        };
+    final BiConsumer<SharedGroup, Boolean> groupCollector = (g, unused) -> groups.add(g);
 
     /** A subscriber routed a QoS 1/2 message to while its queue was over its high-water mark. */
     Backpressure congested;
 
     int size;
+
+    void merge(int kept, SubOptions other) {
+      SubOptions first = options.get(kept);
+      int[] ids = mergedIds(kept);
+      if (ids == null) {
+        ids = first.subscriptionId() == 0 ? new int[0] : new int[] {first.subscriptionId()};
+      }
+      if (other.subscriptionId() != 0) {
+        ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+        ids[ids.length - 1] = other.subscriptionId();
+      }
+      if (merged == null) {
+        merged = new ArrayList<>();
+      }
+      while (merged.size() <= kept) {
+        merged.add(null);
+      }
+      merged.set(kept, ids);
+      options.set(
+          kept,
+          SubOptions.of(
+              first.qos().ordinal() >= other.qos().ordinal() ? first.qos() : other.qos(),
+              false,
+              first.retainAsPublished() || other.retainAsPublished(),
+              0));
+    }
+
+    int[] mergedIds(int kept) {
+      if (merged == null || kept >= merged.size()) {
+        return null;
+      }
+      int[] ids = merged.get(kept);
+      return ids == null || ids.length > 0 ? ids : null;
+    }
+
+    void clearMatches() {
+      matched.clear();
+      options.clear();
+      merged = null;
+    }
 
     void add(EventLoop loop, Delivery d) {
       List<Delivery> batch = batches.get(loop);
@@ -174,8 +316,8 @@ public final class Router {
         loops.add(loop);
       }
       // One payload reference per run of deliveries of one message in one batch.
-      if (batch.isEmpty() || batch.get(batch.size() - 1).payload() != d.payload()) {
-        d.payload().retain();
+      if (batch.isEmpty() || batch.get(batch.size() - 1).message() != d.message()) {
+        d.message().payload().retain();
       }
       batch.add(d);
       size++;

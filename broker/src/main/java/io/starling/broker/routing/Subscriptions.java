@@ -4,43 +4,82 @@ import io.starling.broker.session.Session;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
+import io.starling.codec.packet.RetainHandling;
 import io.starling.codec.packet.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps three records of subscriptions in step: the shared {@link TopicTree}, each session's own
- * map (what a persistent session restores and a clean one forgets), and the {@code $SYS} count.
- * Every method runs on the session's owner loop.
+ * Keeps three records of subscriptions in step: the shared {@link TopicTree} (or the {@link
+ * SharedGroup} of a {@code $share/{name}/{filter}} subscription), each session's own map (what a
+ * persistent session restores and a clean one forgets), and the {@code $SYS} count. Every method
+ * runs on the session's owner loop.
  */
 public final class Subscriptions {
+  private static final String SHARE_PREFIX = "$share/";
+
   private final Router router;
   private final BrokerStats stats;
   private final int maxTopicLevels;
+  private final QoS maximumQos;
 
-  public Subscriptions(Router router, BrokerStats stats, int maxTopicLevels) {
+  public Subscriptions(Router router, BrokerStats stats, int maxTopicLevels, QoS maximumQos) {
     this.router = router;
     this.stats = stats;
     this.maxTopicLevels = maxTopicLevels;
+    this.maximumQos = maximumQos;
+  }
+
+  /** A {@code $share/{shareName}/{filter}} subscription taken apart. */
+  private record Shared(String shareName, String filter) {
+    /** The parts of a shared subscription's filter, or {@code null} for an ordinary filter. */
+    static Shared parse(String filter) {
+      if (!filter.startsWith(SHARE_PREFIX)) {
+        return null;
+      }
+      int slash = filter.indexOf('/', SHARE_PREFIX.length());
+      if (slash <= SHARE_PREFIX.length() || slash == filter.length() - 1) {
+        return null; // not a well-formed shared subscription: an ordinary filter (3.1.1)
+      }
+      String name = filter.substring(SHARE_PREFIX.length(), slash);
+      if (name.contains("+") || name.contains("#")) {
+        return null;
+      }
+      return new Shared(name, filter.substring(slash + 1));
+    }
   }
 
   /**
    * Subscribes {@code session} to each filter and returns one SUBACK code per filter, in order
-   * [MQTT-3.8.4-6]: the granted QoS, or 0x80 for a filter deeper than the topic-level limit
-   * [MQTT-3.9.3-2]. The same filter again replaces the old subscription [MQTT-3.8.4-3].
+   * [MQTT-3.8.4-6]: the granted QoS (at most the broker's maximum QoS), or 0x80 for a filter deeper
+   * than the topic-level limit. The same filter again replaces the old subscription [MQTT-3.8.4-3];
+   * {@code existed} is set for those.
+   *
+   * @param subscriptionId the SUBSCRIBE's subscription identifier, 0 for none
+   * @param existed one flag per filter, set when the session had that subscription already
    */
-  public List<ReasonCode> subscribe(Session session, List<Subscription> requested) {
+  public List<ReasonCode> subscribe(
+      Session session, List<Subscription> requested, int subscriptionId, boolean[] existed) {
     List<ReasonCode> codes = new ArrayList<>(requested.size());
-    for (Subscription s : requested) {
-      if (Levels.count(s.filter()) > maxTopicLevels) {
+    for (int i = 0; i < requested.size(); i++) {
+      Subscription s = requested.get(i);
+      Shared shared = Shared.parse(s.filter());
+      String treeFilter = shared == null ? s.filter() : shared.filter();
+      if (Levels.count(treeFilter) > maxTopicLevels) {
         codes.add(ReasonCode.UNSPECIFIED_ERROR);
         continue;
       }
-      QoS qos = s.maxQos();
-      if (!router.subscriptions().subscribe(s.filter(), session, qos)) {
+      QoS qos = QoS.min(s.maxQos(), maximumQos);
+      SubOptions options = SubOptions.of(qos, s.noLocal(), s.retainAsPublished(), subscriptionId);
+      boolean had =
+          shared == null
+              ? router.subscriptions().subscribe(treeFilter, session, options)
+              : router.joinShared(shared.shareName(), treeFilter, session, options);
+      if (!had) {
         stats.subscriptions.incrementAndGet();
       }
-      session.subscriptions().put(s.filter(), qos);
+      existed[i] = had;
+      session.subscriptions().put(s.filter(), options);
       codes.add(
           switch (qos) {
             case AT_MOST_ONCE -> ReasonCode.SUCCESS;
@@ -53,34 +92,57 @@ public final class Subscriptions {
 
   /**
    * Sends the retained messages matching the granted subscriptions, with RETAIN 1 [MQTT-3.3.1-6]
-   * [MQTT-3.3.1-8]. Call after the SUBACK is written.
+   * [MQTT-3.3.1-8], as each subscription's retain handling asks [MQTT-3.3.1-9] [MQTT-3.3.1-10]
+   * [MQTT-3.3.1-11]; never to a shared subscription (section 4.8.2). Call after the SUBACK is
+   * written.
    */
   public void sendRetained(
-      Session session, List<Subscription> requested, List<ReasonCode> granted) {
+      Session session,
+      List<Subscription> requested,
+      List<ReasonCode> granted,
+      int subscriptionId,
+      boolean[] existed) {
+    int[] ids = subscriptionId == 0 ? null : new int[] {subscriptionId};
     for (int i = 0; i < requested.size(); i++) {
-      if (granted.get(i).isError()) {
+      Subscription s = requested.get(i);
+      if (granted.get(i).isError()
+          || Shared.parse(s.filter()) != null
+          || s.retainHandling() == RetainHandling.DO_NOT_SEND
+          || (s.retainHandling() == RetainHandling.SEND_IF_NEW_SUBSCRIPTION && existed[i])) {
         continue;
       }
-      QoS max = requested.get(i).maxQos();
+      QoS max = QoS.of(granted.get(i).value());
       router
           .retained()
-          .match(
-              requested.get(i).filter(),
-              r -> session.deliver(r.topic(), r.payload(), QoS.min(r.qos(), max), true));
+          .match(s.filter(), r -> session.deliver(r, QoS.min(r.qos(), max), true, ids, null));
     }
   }
 
-  /** Removes the session's subscriptions to these filters; unknown filters are ignored. */
-  public void unsubscribe(Session session, List<String> filters) {
+  /**
+   * Removes the session's subscriptions to these filters; unknown filters are ignored.
+   *
+   * @return one flag per filter: whether the subscription existed
+   */
+  public boolean[] unsubscribe(Session session, List<String> filters) {
+    boolean[] existed = new boolean[filters.size()];
     if (!session.hasSubscriptions()) {
-      return;
+      return existed;
     }
-    for (String filter : filters) {
-      if (session.subscriptions().remove(filter) != null) {
-        router.subscriptions().unsubscribe(filter, session);
-        stats.subscriptions.decrementAndGet();
+    for (int i = 0; i < filters.size(); i++) {
+      String filter = filters.get(i);
+      if (session.subscriptions().remove(filter) == null) {
+        continue;
       }
+      existed[i] = true;
+      Shared shared = Shared.parse(filter);
+      if (shared == null) {
+        router.subscriptions().unsubscribe(filter, session);
+      } else {
+        router.leaveShared(shared.shareName(), shared.filter(), session);
+      }
+      stats.subscriptions.decrementAndGet();
     }
+    return existed;
   }
 
   /** Removes every subscription of the session (clean session, end of session). */

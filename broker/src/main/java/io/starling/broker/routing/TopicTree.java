@@ -1,6 +1,5 @@
 package io.starling.broker.routing;
 
-import io.starling.codec.QoS;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +18,15 @@ import java.util.function.BiConsumer;
  * [MQTT-4.7.2-1].
  *
  * @param <S> the subscriber; compared by identity through its {@code equals}
+ * @param <O> the options of a subscription
  */
-public final class TopicTree<S> {
-  private final Node<S> root = new Node<>();
+public final class TopicTree<S, O> {
+  private final Node<S, O> root = new Node<>();
   private final ReentrantLock writeLock = new ReentrantLock();
 
-  private static final class Node<S> {
-    final Map<String, Node<S>> children = new ConcurrentHashMap<>(4);
-    final Map<S, QoS> subscribers = new ConcurrentHashMap<>(2);
+  private static final class Node<S, O> {
+    final Map<String, Node<S, O>> children = new ConcurrentHashMap<>(4);
+    final Map<S, O> subscribers = new ConcurrentHashMap<>(2);
 
     boolean isEmpty() {
       return children.isEmpty() && subscribers.isEmpty();
@@ -38,14 +38,14 @@ public final class TopicTree<S> {
    *
    * @return true if this subscriber already had this filter (it is replaced)
    */
-  public boolean subscribe(String filter, S subscriber, QoS qos) {
+  public boolean subscribe(String filter, S subscriber, O options) {
     writeLock.lock();
     try {
-      Node<S> node = root;
+      Node<S, O> node = root;
       for (String level : Levels.split(filter)) {
         node = node.children.computeIfAbsent(level, l -> new Node<>());
       }
-      return node.subscribers.put(subscriber, qos) != null;
+      return node.subscribers.put(subscriber, options) != null;
     } finally {
       writeLock.unlock();
     }
@@ -59,9 +59,9 @@ public final class TopicTree<S> {
   public boolean unsubscribe(String filter, S subscriber) {
     writeLock.lock();
     try {
-      Node<S> node = root;
+      Node<S, O> node = root;
       String[] levels = Levels.split(filter);
-      List<Node<S>> path = new ArrayList<>(levels.length + 1);
+      List<Node<S, O>> path = new ArrayList<>(levels.length + 1);
       path.add(root);
       for (int i = 0; i < levels.length; i++) {
         node = node.children.get(levels[i]);
@@ -82,17 +82,17 @@ public final class TopicTree<S> {
   }
 
   /** Calls {@code sink} once per (subscriber, filter) pair whose filter matches {@code topic}. */
-  public void match(String topic, BiConsumer<S, QoS> sink) {
+  public void match(String topic, BiConsumer<S, O> sink) {
     String[] levels = Levels.split(topic);
     boolean dollar = topic.startsWith("$");
     match(root, levels, 0, dollar, sink);
   }
 
   private void match(
-      Node<S> node, String[] levels, int depth, boolean dollar, BiConsumer<S, QoS> sink) {
+      Node<S, O> node, String[] levels, int depth, boolean dollar, BiConsumer<S, O> sink) {
     boolean wildcardAllowed = !(dollar && depth == 0);
     if (wildcardAllowed) {
-      Node<S> hash = node.children.get("#");
+      Node<S, O> hash = node.children.get("#");
       if (hash != null) {
         hash.subscribers.forEach(sink);
       }
@@ -101,12 +101,12 @@ public final class TopicTree<S> {
       node.subscribers.forEach(sink);
       return;
     }
-    Node<S> exact = node.children.get(levels[depth]);
+    Node<S, O> exact = node.children.get(levels[depth]);
     if (exact != null) {
       match(exact, levels, depth + 1, dollar, sink);
     }
     if (wildcardAllowed) {
-      Node<S> plus = node.children.get("+");
+      Node<S, O> plus = node.children.get("+");
       if (plus != null) {
         match(plus, levels, depth + 1, dollar, sink);
       }

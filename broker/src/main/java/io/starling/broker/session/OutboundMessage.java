@@ -1,27 +1,40 @@
 package io.starling.broker.session;
 
-import io.netty.buffer.ByteBuf;
+import io.starling.broker.routing.Message;
+import io.starling.broker.routing.SharedGroup;
 import io.starling.codec.QoS;
 
 /**
  * A message on its way to one subscriber: queued, or in flight awaiting acknowledgement. Owned by
- * its session's event loop. Holds one reference to {@code payload}, released when the message is
- * acknowledged or dropped.
+ * its session's event loop. Holds one reference to the message's payload, released when the message
+ * is acknowledged or dropped.
  */
 final class OutboundMessage {
-  final String topic;
-  final ByteBuf payload;
+  final Message message;
   final QoS qos;
   final boolean retain;
+
+  /** The identifiers of the subscriptions it matched, or {@code null}. */
+  final int[] subscriptionIds;
+
+  /** The shared subscription it came through, or {@code null}. */
+  final SharedGroup group;
+
   int packetId;
 
   /** For QoS 2: PUBREC received, PUBREL sent, awaiting PUBCOMP. */
   boolean released;
 
-  OutboundMessage(String topic, ByteBuf payload, QoS qos, boolean retain) {
-    this.topic = topic;
-    this.payload = payload;
+  OutboundMessage(
+      Message message, QoS qos, boolean retain, int[] subscriptionIds, SharedGroup group) {
+    this.message = message;
     this.qos = qos;
     this.retain = retain;
+    this.subscriptionIds = subscriptionIds;
+    this.group = group;
+  }
+
+  void release() {
+    message.payload().release();
   }
 }

@@ -1,24 +1,29 @@
 package io.starling.broker.session;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.starling.broker.config.BrokerConfig.Limits;
 import io.starling.broker.config.BrokerConfig.QueueOverflow;
+import io.starling.broker.routing.Message;
+import io.starling.broker.routing.SharedGroup;
+import io.starling.broker.routing.SubOptions;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.codec.QoS;
-import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PubRel;
 import io.starling.codec.packet.Publish;
+import io.starling.codec.packet.Will;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.function.BiPredicate;
 
 /**
  * The state the broker keeps for one client identifier: subscriptions, outbound messages queued and
@@ -39,9 +44,10 @@ public final class Session implements Backpressure {
   private boolean persistent;
   private boolean destroyed;
   private boolean everAttached;
+  private int generation;
   private SessionConnection connection;
   // Created on first use: most sessions of an idle fleet never need some of them.
-  private Map<String, QoS> subscriptions;
+  private Map<String, SubOptions> subscriptions;
   private LinkedHashMap<Integer, OutboundMessage> inflight;
   private ArrayDeque<OutboundMessage> queue;
   private Set<Integer> inboundQos2;
@@ -50,6 +56,15 @@ public final class Session implements Backpressure {
 
   /** Set while a connected session's queue is over its high-water mark; read by publishers. */
   private volatile boolean congested;
+
+  /** Whether a connection is attached; read by shared subscriptions choosing a member. */
+  private volatile boolean online;
+
+  /** A will waiting for its delay to pass [MQTT-3.1.3-9], and its timer. */
+  private Will pendingWill;
+
+  private Future<?> willTimer;
+  private Future<?> expiryTimer;
 
   private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
 
@@ -108,8 +123,11 @@ public final class Session implements Backpressure {
     return everAttached && persistent;
   }
 
-  /** The session's subscriptions, filter to granted QoS; the caller may change them. */
-  public Map<String, QoS> subscriptions() {
+  /**
+   * The session's subscriptions, filter (with its {@code $share/{name}/} prefix for shared ones) to
+   * options; the caller may change them.
+   */
+  public Map<String, SubOptions> subscriptions() {
     if (subscriptions == null) {
       subscriptions = new HashMap<>(4);
     }
@@ -135,13 +153,16 @@ public final class Session implements Backpressure {
    */
   public void attach(SessionConnection conn, boolean persistent) {
     this.connection = conn;
+    this.online = true;
+    generation++;
+    cancelExpiry();
     if (this.persistent != persistent) {
       stats.persistentSessions.addAndGet(persistent ? 1 : -1);
     }
     this.persistent = persistent;
     this.everAttached = true;
     for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
-      conn.write(m.released ? PubRel.of(m.packetId) : toPublish(m, true));
+      conn.write(m.released ? PubRel.of(m.packetId) : toPublish(m, true, System.nanoTime()));
     }
     drainQueue();
     conn.flush();
@@ -170,6 +191,7 @@ public final class Session implements Backpressure {
   /** Detaches the connection; the session stays for a later CONNECT unless it is not persistent. */
   public void detach() {
     connection = null;
+    online = false;
     flushPending = false;
     // Nobody is reading now: publishers must not wait for this session (its queue keeps the
     // overflow policy while it is offline).
@@ -180,6 +202,8 @@ public final class Session implements Backpressure {
   public void destroy() {
     destroyed = true;
     connection = null;
+    online = false;
+    cancelExpiry();
     if (persistent) {
       stats.persistentSessions.decrementAndGet();
       persistent = false;
@@ -195,14 +219,14 @@ public final class Session implements Backpressure {
   public void clearMessages() {
     if (inflight != null) {
       for (OutboundMessage m : inflight.values()) {
-        m.payload.release();
+        m.release();
       }
       inflight = null;
     }
     if (queue != null) {
       stats.queuedMessages.addAndGet(-queue.size());
       for (OutboundMessage m : queue) {
-        m.payload.release();
+        m.release();
       }
       queue = null;
     }
@@ -212,47 +236,72 @@ public final class Session implements Backpressure {
 
   /**
    * Delivers a message at {@code qos} (already min(publish QoS, granted QoS)). Takes no ownership
-   * of {@code payload}: retains it if it keeps it.
+   * of the payload: retains it if it keeps it.
+   *
+   * @param retain the RETAIN flag of this delivery
+   * @param subscriptionIds the identifiers of the matched subscriptions, or {@code null}
+   * @param group the shared subscription it came through, or {@code null}
    */
-  public void deliver(String topic, ByteBuf payload, QoS qos, boolean retain) {
+  public void deliver(
+      Message message, QoS qos, boolean retain, int[] subscriptionIds, SharedGroup group) {
     if (destroyed) {
       return;
     }
     if (qos == QoS.AT_MOST_ONCE) {
       if (connection != null && connection.isWritable()) {
-        connection.write(
-            new Publish(
-                topic, qos, retain, false, 0, Properties.EMPTY, payload.retainedDuplicate()));
-        stats.publishSent.increment();
+        message.payload().retain();
+        send(new OutboundMessage(message, qos, retain, subscriptionIds, group));
       } else if (connection == null && persistent && limits.queueQos0WhileOffline()) {
-        enqueue(new OutboundMessage(topic, payload.retain(), qos, retain));
+        message.payload().retain();
+        enqueue(new OutboundMessage(message, qos, retain, subscriptionIds, group));
       } else {
         stats.qos0Dropped.increment();
       }
       return;
     }
-    OutboundMessage m = new OutboundMessage(topic, payload.retain(), qos, retain);
+    if (connection == null && !persistent) {
+      return;
+    }
+    message.payload().retain();
+    OutboundMessage m = new OutboundMessage(message, qos, retain, subscriptionIds, group);
     if (connection != null && queueSize() == 0 && canSend()) {
       send(m);
-    } else if (connection != null || persistent) {
-      enqueue(m);
     } else {
-      m.payload.release();
+      enqueue(m);
     }
   }
 
   private boolean canSend() {
-    return inflightSize() < limits.maxInflightMessages() && connection.isWritable();
+    int window = Math.min(limits.maxInflightMessages(), connection.receiveMaximum());
+    return inflightSize() < window && connection.isWritable();
   }
 
+  /**
+   * Writes a message, or drops it if it expired while queued [MQTT-3.3.2-5] or is too large for the
+   * client [MQTT-3.1.2-25]; both are counted.
+   */
   private void send(OutboundMessage m) {
+    long now = System.nanoTime();
+    if (m.message.isExpired(now)) {
+      stats.expiredDropped.increment();
+      m.release();
+      return;
+    }
     if (m.qos != QoS.AT_MOST_ONCE) {
       m.packetId = nextFreePacketId();
+    }
+    Publish p = toPublish(m, false, now);
+    if (!connection.fits(p)) {
+      stats.tooLargeDropped.increment();
+      p.release();
+      m.release();
+      return;
+    }
+    connection.write(p);
+    if (m.qos != QoS.AT_MOST_ONCE) {
       inflight().put(m.packetId, m);
-      connection.write(toPublish(m, false));
     } else {
-      connection.write(toPublish(m, false));
-      m.payload.release();
+      m.release();
     }
     stats.publishSent.increment();
   }
@@ -264,10 +313,10 @@ public final class Session implements Backpressure {
     if (queue.size() >= limits.maxQueuedMessages()) {
       stats.queueOverflowDropped.increment();
       if (limits.queueOverflow() == QueueOverflow.DROP_NEW) {
-        m.payload.release();
+        m.release();
         return;
       }
-      queue.pollFirst().payload.release();
+      queue.pollFirst().release();
       stats.queuedMessages.decrementAndGet();
     }
     queue.addLast(m);
@@ -334,9 +383,14 @@ public final class Session implements Backpressure {
     }
   }
 
-  private static MqttPacket toPublish(OutboundMessage m, boolean dup) {
+  private Publish toPublish(OutboundMessage m, boolean dup, long nowNanos) {
+    Message msg = m.message;
+    Properties props =
+        connection.version().isV5()
+            ? msg.deliveryProperties(m.subscriptionIds, nowNanos)
+            : Properties.EMPTY;
     return new Publish(
-        m.topic, m.qos, m.retain, dup, m.packetId, Properties.EMPTY, m.payload.retainedDuplicate());
+        msg.topic(), m.qos, m.retain, dup, m.packetId, props, msg.payload().retainedDuplicate());
   }
 
   /** PUBACK for a QoS 1 message: it is done. Returns false for an unknown identifier. */
@@ -349,11 +403,18 @@ public final class Session implements Backpressure {
     return true;
   }
 
-  /** PUBREC for a QoS 2 message: answer PUBREL and wait for PUBCOMP. */
-  public boolean onPubRec(int packetId) {
+  /**
+   * PUBREC for a QoS 2 message: answer PUBREL and wait for PUBCOMP; or, when the client refused the
+   * message (a 5.0 reason code of 0x80 or more), it is done [MQTT-4.3.3-4].
+   */
+  public boolean onPubRec(int packetId, boolean accepted) {
     OutboundMessage m = inflight == null ? null : inflight.get(packetId);
     if (m == null || m.qos != QoS.EXACTLY_ONCE) {
       return false;
+    }
+    if (!accepted) {
+      complete(m);
+      return true;
     }
     // From here on only PUBREL is ever resent for this identifier [MQTT-4.3.3-3].
     m.released = true;
@@ -388,12 +449,81 @@ public final class Session implements Backpressure {
 
   private void complete(OutboundMessage m) {
     inflight.remove(m.packetId);
-    m.payload.release();
+    m.release();
     drainQueue();
   }
 
   /** Whether any message is in flight or queued (for tests and $SYS). */
   public int pendingCount() {
     return inflightSize() + queueSize();
+  }
+
+  /**
+   * Takes out the messages of shared subscriptions that another member of the group may get
+   * instead: those still queued, and QoS 1 ones in flight. QoS 2 messages in flight stay: their
+   * delivery completes with this session when it returns [MQTT-4.8.2-4]. Each is offered to {@code
+   * sink}, which returns true if it took the message (and retained its payload if it keeps it).
+   */
+  public void takeShared(BiPredicate<SharedGroup, Message> sink) {
+    if (inflight != null) {
+      for (Iterator<OutboundMessage> it = inflight.values().iterator(); it.hasNext(); ) {
+        OutboundMessage m = it.next();
+        if (m.group != null && m.qos == QoS.AT_LEAST_ONCE && sink.test(m.group, m.message)) {
+          it.remove();
+          m.release();
+        }
+      }
+    }
+    if (queue != null) {
+      for (Iterator<OutboundMessage> it = queue.iterator(); it.hasNext(); ) {
+        OutboundMessage m = it.next();
+        if (m.group != null && sink.test(m.group, m.message)) {
+          it.remove();
+          stats.queuedMessages.decrementAndGet();
+          m.release();
+        }
+      }
+    }
+  }
+
+  /** How many times a connection was attached: tells a timer set while offline if it is stale. */
+  public int generation() {
+    return generation;
+  }
+
+  /** Whether a connection is attached. Any thread (may lag by a moment). */
+  public boolean isOnline() {
+    return online;
+  }
+
+  /** Keeps a will to publish when {@code timer} fires or the session ends [MQTT-3.1.3-9]. */
+  public void setPendingWill(Will will, Future<?> timer) {
+    takePendingWill();
+    pendingWill = will;
+    willTimer = timer;
+  }
+
+  /** The will waiting for its delay, now no longer waiting (its timer cancelled), or null. */
+  public Will takePendingWill() {
+    Will w = pendingWill;
+    pendingWill = null;
+    if (willTimer != null) {
+      willTimer.cancel(false);
+      willTimer = null;
+    }
+    return w;
+  }
+
+  /** Sets the timer that ends this session when its expiry interval passes while offline. */
+  public void setExpiryTimer(Future<?> timer) {
+    cancelExpiry();
+    expiryTimer = timer;
+  }
+
+  private void cancelExpiry() {
+    if (expiryTimer != null) {
+      expiryTimer.cancel(false);
+      expiryTimer = null;
+    }
   }
 }

@@ -1,7 +1,9 @@
 package io.starling.broker.session;
 
 import io.netty.channel.EventLoop;
+import io.starling.codec.MqttVersion;
 import io.starling.codec.packet.MqttPacket;
+import io.starling.codec.packet.Publish;
 
 /** What a session needs of the network connection it is attached to. Event-loop only. */
 public interface SessionConnection {
@@ -19,4 +21,25 @@ public interface SessionConnection {
 
   /** Ends the connection because another one took its session over [MQTT-3.1.4-2]. */
   void closeForTakeover();
+
+  /** Closes the connection because the broker is stopping; no will is published. */
+  default void closeForShutdown() {}
+
+  /** The client's protocol version. */
+  default MqttVersion version() {
+    return MqttVersion.V3_1_1;
+  }
+
+  /**
+   * How many QoS 1 and 2 messages the client takes unacknowledged at once: its Receive Maximum
+   * [MQTT-3.3.4-9]; 65535 when it set none or speaks an earlier version.
+   */
+  default int receiveMaximum() {
+    return 65535;
+  }
+
+  /** Whether a PUBLISH is within the client's Maximum Packet Size [MQTT-3.1.2-24]. */
+  default boolean fits(Publish publish) {
+    return true;
+  }
 }

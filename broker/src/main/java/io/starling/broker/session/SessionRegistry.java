@@ -3,6 +3,7 @@ package io.starling.broker.session;
 import io.netty.channel.EventLoop;
 import io.starling.broker.config.BrokerConfig.Limits;
 import io.starling.broker.sys.BrokerStats;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,6 +31,11 @@ public final class SessionRegistry {
   /** Removes {@code session} if it is still the one registered for its client identifier. */
   public void remove(Session session) {
     sessions.remove(session.clientId(), session);
+  }
+
+  /** The sessions registered now. */
+  public List<Session> snapshot() {
+    return List.copyOf(sessions.values());
   }
 
   public int size() {

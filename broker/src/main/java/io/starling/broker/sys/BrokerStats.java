@@ -18,6 +18,13 @@ public final class BrokerStats {
   public final LongAdder publishDroppedSys = new LongAdder();
   public final LongAdder queueOverflowDropped = new LongAdder();
   public final LongAdder qos0Dropped = new LongAdder();
+
+  /** Messages whose expiry interval passed while they waited for a subscriber. */
+  public final LongAdder expiredDropped = new LongAdder();
+
+  /** Messages not sent to a subscriber because they exceed its maximum packet size. */
+  public final LongAdder tooLargeDropped = new LongAdder();
+
   public final AtomicLong subscriptions = new AtomicLong();
   public final AtomicLong queuedMessages = new AtomicLong();
   public final AtomicLong persistentSessions = new AtomicLong();

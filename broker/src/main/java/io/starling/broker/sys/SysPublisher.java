@@ -65,7 +65,13 @@ public final class SysPublisher {
     publish("messages/sent", s.publishSent.sum());
     publish("publish/messages/received", s.publishReceived.sum());
     publish("publish/messages/sent", s.publishSent.sum());
-    publish("publish/messages/dropped", s.qos0Dropped.sum() + s.queueOverflowDropped.sum());
+    publish(
+        "publish/messages/dropped",
+        s.qos0Dropped.sum()
+            + s.queueOverflowDropped.sum()
+            + s.expiredDropped.sum()
+            + s.tooLargeDropped.sum());
+    publish("publish/messages/expired", s.expiredDropped.sum());
     publish("publish/messages/dropped/sys", s.publishDroppedSys.sum());
     publish("bytes/received", s.bytesReceived.sum());
     publish("bytes/sent", s.bytesSent.sum());

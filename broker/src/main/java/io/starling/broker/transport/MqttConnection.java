@@ -10,33 +10,37 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.broker.BrokerContext;
-import io.starling.broker.routing.Levels;
+import io.starling.broker.config.Protocol;
 import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.codec.MalformedPacketException;
 import io.starling.codec.MqttVersion;
+import io.starling.codec.PacketEncoder;
+import io.starling.codec.PacketType;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.netty.MqttDecoder;
 import io.starling.codec.netty.MqttEncoder;
+import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.ConnAck;
 import io.starling.codec.packet.Connect;
+import io.starling.codec.packet.Disconnect;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.PingResp;
 import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.PubAck;
 import io.starling.codec.packet.PubComp;
 import io.starling.codec.packet.PubRec;
 import io.starling.codec.packet.PubRel;
 import io.starling.codec.packet.Publish;
-import io.starling.codec.packet.SubAck;
 import io.starling.codec.packet.Subscribe;
-import io.starling.codec.packet.UnsubAck;
 import io.starling.codec.packet.Unsubscribe;
 import io.starling.codec.packet.Will;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -44,14 +48,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: the MQTT state machine from CONNECT to close. One instance per channel;
- * every method runs on the channel's event loop, which also owns the attached session.
+ * One client connection: the MQTT state machine from CONNECT to close, for 3.1, 3.1.1 and 5.0. One
+ * instance per channel; every method runs on the channel's event loop, which also owns the attached
+ * session. What the client may do once connected is in {@link ClientRequests}.
  */
 public final class MqttConnection extends ChannelInboundHandlerAdapter
     implements SessionConnection {
   private static final Logger log = LoggerFactory.getLogger(MqttConnection.class);
+  private static final int MAX_PENDING = 256;
 
-  private final BrokerContext broker;
+  final BrokerContext broker;
+  final Protocol protocol;
   private ChannelHandlerContext ctx;
 
   /** Before CONNECT the connect timeout, after it the keep-alive check. */
@@ -61,31 +68,50 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   private long lastPacketNanos;
   private MqttDecoder decoder;
   private Consumer<ByteBuf> writer;
+  private final ClientRequests requests = new ClientRequests(this);
 
   private MqttVersion version;
-  private String clientId;
-  private Session session;
-  private Will will;
+  String clientId;
+  Session session;
+  Will will;
   private boolean connectSeen;
   private boolean counted;
-  private boolean cleanSession;
 
-  /** CONNECT was refused: nothing the client sends afterwards is processed [MQTT-3.1.4-5]. */
-  private boolean refused;
+  /** What CONNECT and the broker agreed on; null until CONNECT is accepted. */
+  ConnectTerms terms;
 
-  /** The will is not to be published: DISCONNECT received, taken over after a will, or shutdown. */
-  private boolean willDone;
+  /** The session expiry in force; a 5.0 DISCONNECT may change it. */
+  long sessionExpirySeconds;
+
+  /** Topic aliases of a 5.0 connection, or null. */
+  TopicAliases aliases;
+
+  /** The CONNACK properties, from CONNECT until the session is ready. */
+  private Properties connAckProperties = Properties.EMPTY;
+
+  private boolean connAckSent;
+
+  /** Refused, or closing after DISCONNECT: nothing the client sends is processed any more. */
+  private boolean closing;
+
+  /** The will is not to be published: DISCONNECT received, or shutdown. */
+  boolean willDone;
+
+  /** Packets that came right behind CONNECT, before the session was attached. */
+  private List<MqttPacket> pending = List.of();
 
   public MqttConnection(BrokerContext broker) {
     this.broker = broker;
-  }
-
-  /** The protocol version once CONNECT was read; 3.1.1 before, for refusals. */
-  MqttVersion version() {
-    return version == null ? MqttVersion.V3_1_1 : version;
+    this.protocol = broker.config().protocol();
   }
 
   // ---- SessionConnection --------------------------------------------------------------------
+
+  /** The protocol version once CONNECT was read; 3.1.1 before, for refusals. */
+  @Override
+  public MqttVersion version() {
+    return version == null ? MqttVersion.V3_1_1 : version;
+  }
 
   @Override
   public EventLoop eventLoop() {
@@ -94,6 +120,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void write(MqttPacket packet) {
+    if (aliases != null && aliases.hasOutbound() && packet.type() == PacketType.PUBLISH) {
+      packet = aliases.apply((Publish) packet);
+    }
     // Encoded here rather than by an encoder handler: one handler less on every connection.
     try {
       broker.stats().bytesSent.add(MqttEncoder.encode(packet, version(), ctx.alloc(), writer));
@@ -113,11 +142,31 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   }
 
   @Override
+  public int receiveMaximum() {
+    return terms == null ? 65535 : terms.receiveMaximum();
+  }
+
+  @Override
+  public boolean fits(Publish p) {
+    return terms == null
+        || terms.maxPacketSize() == Long.MAX_VALUE
+        || PacketEncoder.publishSize(p, version()) <= terms.maxPacketSize();
+  }
+
+  @Override
   public void closeForTakeover() {
     log.debug("client {} taken over by a new connection", clientId);
-    // The old connection ends without DISCONNECT, so its will is published [MQTT-3.1.4-2].
+    // The old connection ends without DISCONNECT from its client, so its will is published
+    // [MQTT-3.1.4-3]; a 5.0 client is told why with DISCONNECT 0x8E.
+    disconnect(ReasonCode.SESSION_TAKEN_OVER, null);
     endConnection();
-    ctx.close();
+  }
+
+  /** Closes the connection at shutdown, telling a 5.0 client why; no will is published. */
+  @Override
+  public void closeForShutdown() {
+    willDone = true;
+    disconnect(ReasonCode.SERVER_SHUTTING_DOWN, null);
   }
 
   // ---- channel events -----------------------------------------------------------------------
@@ -198,7 +247,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   /**
    * Closes the connection, publishing the will, when no packet came within 1.5 times the keep-alive
-   * [MQTT-3.1.2-24]; otherwise checks again when that time would be up. One timer per connection,
+   * [MQTT-3.1.2-22]; otherwise checks again when that time would be up. One timer per connection,
    * rescheduled at most once per keep-alive period, instead of an idle-state handler.
    */
   private void checkKeepAlive() {
@@ -206,7 +255,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     if (idle >= keepAliveNanos) {
       log.debug("client {}: keep-alive expired", clientId);
       timer = null;
-      ctx.close();
+      disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 times the keep-alive");
     } else {
       timer =
           ctx.executor()
@@ -220,10 +269,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       timer.cancel(false);
     }
     endConnection();
-    releasePending();
-  }
-
-  private void releasePending() {
     for (MqttPacket p : pending) {
       ReferenceCountUtil.release(p);
     }
@@ -247,51 +292,73 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   private void onMalformed(MalformedPacketException bad) {
     log.debug("client {} from {}: {}", clientId, ctx.channel().remoteAddress(), bad.toString());
-    if (bad.isConnect()
-        && !connectSeen
-        && bad.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
-      // A level we do not speak gets CONNACK 0x01 in the 3.1.1 format, then close [MQTT-3.1.2-2].
-      refuse(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION);
+    ReasonCode reason = bad.reasonCode();
+    if (!connectSeen && bad.isConnect()) {
+      if (reason == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
+        // A level we do not speak gets CONNACK 0x01 in the 3.1.1 format, then close
+        // [MQTT-3.1.2-2].
+        refuse(reason, null);
+        return;
+      }
+      if (bad.version() == MqttVersion.V5) {
+        // A 5.0 CONNECT that breaks the rules may be answered with CONNACK and a reason code
+        // [MQTT-4.13.1-1].
+        version = MqttVersion.V5;
+        refuse(reason.isAllowedIn(PacketType.CONNACK) ? reason : ReasonCode.MALFORMED_PACKET, null);
+        return;
+      }
+    }
+    disconnect(reason, bad.getMessage());
+  }
+
+  /**
+   * Ends the connection because of something the client did (or the broker must do): a 5.0 client
+   * that has had its CONNACK first gets DISCONNECT with the reason [MQTT-3.14.2-1], earlier
+   * versions are just closed [MQTT-4.13.1-1]. The will is published unless already discarded.
+   */
+  void disconnect(ReasonCode reason, String why) {
+    if (closing && !ctx.channel().isActive()) {
       return;
     }
-    ctx.close();
+    closing = true;
+    if (version() == MqttVersion.V5 && connAckSent && ctx.channel().isActive()) {
+      ReasonCode code =
+          reason.isAllowedIn(PacketType.DISCONNECT) ? reason : ReasonCode.UNSPECIFIED_ERROR;
+      write(new Disconnect(code, reasonString(why)));
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
+    }
+  }
+
+  /**
+   * A Reason String property, left out when the client's maximum packet size is so small that it
+   * might not fit [MQTT-3.14.2-3] [MQTT-3.2.2-19].
+   */
+  Properties reasonString(String why) {
+    if (why == null || (terms != null && terms.maxPacketSize() < 512)) {
+      return Properties.EMPTY;
+    }
+    String text = why.length() > 200 ? why.substring(0, 200) : why;
+    return Properties.builder().add(PropertyId.REASON_STRING, text).build();
   }
 
   /** What happens whenever the connection ends, however it ends. Runs once. */
   private void endConnection() {
-    if (session == null || session.connection() != this) {
-      if (counted) {
-        counted = false;
-        broker.stats().disconnected();
-      }
-      return;
-    }
-    Session s = session;
-    session = null;
     if (counted) {
       counted = false;
       broker.stats().disconnected();
     }
-    if (will != null && will.topic().startsWith("$")) {
-      // A will cannot do what a PUBLISH may not: topics starting with $ are the broker's.
-      broker.stats().publishDroppedSys.increment();
-      will = null;
+    if (session == null || session.connection() != this) {
+      return;
     }
-    if (!willDone && will != null && !broker.isShuttingDown()) {
-      willDone = true;
-      Will w = will;
-      will = null;
-      // [MQTT-3.1.2-8]: published when the connection closes without DISCONNECT.
-      var payload = Unpooled.wrappedBuffer(w.payload().toByteArray());
-      broker.router().publish(w.topic(), payload, w.qos(), w.retain());
-      broker.router().dispatch();
-      payload.release();
-    }
+    Session s = session;
+    session = null;
+    Will w = willDone ? null : will;
+    willDone = true;
+    will = null;
     s.detach();
-    if (cleanSession) {
-      // A clean session lasts as long as its connection [MQTT-3.1.2-6].
-      broker.dropSession(s);
-    }
+    broker.lifecycle().disconnected(s, sessionExpirySeconds, w);
   }
 
   // ---- packets ------------------------------------------------------------------------------
@@ -306,8 +373,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       }
       return;
     }
-    if (refused) {
-      return; // CONNACK with a refusal is on its way and the connection closes after it
+    if (closing) {
+      return; // refused or disconnecting: nothing more is processed [MQTT-3.1.4-5]
     }
     if (session == null) {
       // CONNECT accepted but the session is still being handed over: nothing else may come yet.
@@ -324,36 +391,29 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       return;
     }
     switch (packet.type()) {
-      case PUBLISH -> onPublish((Publish) packet);
+      case PUBLISH -> requests.onPublish((Publish) packet);
       case PUBACK -> expectKnown(session.onPubAck(((PubAck) packet).packetId()), packet);
-      case PUBREC -> expectKnown(session.onPubRec(((PubRec) packet).packetId()), packet);
-      case PUBCOMP -> expectKnown(session.onPubComp(((PubComp) packet).packetId()), packet);
-      case PUBREL -> onPubRel((PubRel) packet);
-      case SUBSCRIBE -> onSubscribe((Subscribe) packet);
-      case UNSUBSCRIBE -> onUnsubscribe((Unsubscribe) packet);
-      case PINGREQ -> write(PingResp.INSTANCE);
-      case DISCONNECT -> {
-        // The will is discarded on DISCONNECT [MQTT-3.14.4-3].
-        willDone = true;
-        will = null;
-        ctx.close();
+      case PUBREC -> {
+        PubRec rec = (PubRec) packet;
+        expectKnown(session.onPubRec(rec.packetId(), !rec.reasonCode().isError()), packet);
       }
+      case PUBCOMP -> expectKnown(session.onPubComp(((PubComp) packet).packetId()), packet);
+      case PUBREL -> requests.onPubRel((PubRel) packet);
+      case SUBSCRIBE -> requests.onSubscribe((Subscribe) packet);
+      case UNSUBSCRIBE -> requests.onUnsubscribe((Unsubscribe) packet);
+      case PINGREQ -> write(PingResp.INSTANCE);
+      case DISCONNECT -> onDisconnect((Disconnect) packet);
+      case AUTH -> onAuth((Auth) packet);
       default -> {
         // A second CONNECT [MQTT-3.1.0-2], or a packet only a server sends.
-        log.debug("client {}: unexpected {}, closing", clientId, packet.type());
-        ctx.close();
+        disconnect(ReasonCode.PROTOCOL_ERROR, "unexpected " + packet.type());
       }
     }
   }
 
-  /** Packets that came right behind CONNECT, before the session was attached. */
-  private List<MqttPacket> pending = List.of();
-
-  private static final int MAX_PENDING = 256;
-
   private void expectKnown(boolean known, MqttPacket ack) {
     if (!known) {
-      // 3.1.1 has no answer for an acknowledgement of an unknown id; ignore it as most brokers do.
+      // There is no answer to an acknowledgement of an unknown id; ignore it as most brokers do.
       log.debug("client {}: {} for an unknown packet id", clientId, ack.type());
     }
   }
@@ -363,62 +423,61 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     timer.cancel(false);
     timer = null;
     version = c.version();
-    if (version == MqttVersion.V5) {
-      // The codec speaks 5.0, the broker not yet: refuse in the 5.0 format [MQTT-3.1.2-2].
-      // TODO(#4): MQTT 5.0 sessions, properties and reason codes.
-      refuse(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION);
+    ReasonCode refusal = ConnectChecks.refusal(c, protocol);
+    if (refusal != null) {
+      refuse(refusal, ConnectChecks.refusalProperties(refusal, protocol));
       return;
     }
     String id = c.clientId();
+    String assigned = null;
     if (id.isEmpty()) {
-      if (!c.cleanStart()) {
-        // An empty id needs clean session 1 [MQTT-3.1.3-8].
-        refuse(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
-        return;
-      }
-      if (version == MqttVersion.V3_1) {
-        refuse(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
-        return;
-      }
+      // The broker picks a unique identifier [MQTT-3.1.3-6] and, in 5.0, says which
+      // [MQTT-3.2.2-16].
       id = "auto-" + UUID.randomUUID();
-    } else if (version == MqttVersion.V3_1 && id.length() > 23) {
-      // MQTT 3.1 allows 1 to 23 characters.
-      refuse(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
-      return;
+      assigned = c.version() == MqttVersion.V5 ? id : null;
     }
     if (broker.stats().clientsConnected.get() >= broker.config().limits().maxConnections()) {
-      refuse(ReasonCode.SERVER_UNAVAILABLE);
+      refuse(ReasonCode.SERVER_UNAVAILABLE, null);
       return;
     }
     counted = true;
     broker.stats().connected();
     clientId = id;
     will = c.will();
-    cleanSession = c.cleanStart();
-    if (c.keepAliveSeconds() > 0) {
-      // 1.5 times the keep-alive without a packet closes the connection [MQTT-3.1.2-24].
-      keepAliveNanos = c.keepAliveSeconds() * 1_500_000_000L;
+    terms = ConnectTerms.of(c, protocol);
+    sessionExpirySeconds = terms.sessionExpirySeconds();
+    if (version == MqttVersion.V5) {
+      int max = broker.config().limits().maxPacketSizeBytes();
+      connAckProperties = terms.connAckProperties(c, protocol, assigned, max);
+      if (protocol.topicAliasMaximum() > 0 || terms.topicAliasMaximum() > 0) {
+        aliases = new TopicAliases(protocol.topicAliasMaximum(), terms.topicAliasMaximum());
+      }
+    }
+    if (terms.keepAliveSeconds() > 0) {
+      // 1.5 times the keep-alive without a packet closes the connection [MQTT-3.1.2-22].
+      keepAliveNanos = terms.keepAliveSeconds() * 1_500_000_000L;
       lastPacketNanos = System.nanoTime();
       timer = ctx.executor().schedule(this::checkKeepAlive, keepAliveNanos, TimeUnit.NANOSECONDS);
     }
-    broker.takeOver(id, this, cleanSession);
+    broker.lifecycle().takeOver(id, this, c.cleanStart());
   }
 
   /**
-   * Called by the broker on this connection's event loop once the session is ours: answers CONNACK
-   * and sends what the session kept [MQTT-3.2.0-1].
+   * Called on this connection's event loop once the session is ours: answers CONNACK and sends what
+   * the session kept [MQTT-3.2.0-1].
    */
   public void onSessionReady(Session s, boolean sessionPresent) {
+    session = s;
     if (!ctx.channel().isActive()) {
       // The client went away while its session was handed over.
-      session = s;
-      s.attach(this, !cleanSession);
+      s.attach(this, sessionExpirySeconds > 0);
       endConnection();
       return;
     }
-    session = s;
-    write(new ConnAck(sessionPresent, ReasonCode.SUCCESS, Properties.EMPTY));
-    s.attach(this, !cleanSession);
+    write(new ConnAck(sessionPresent, ReasonCode.SUCCESS, connAckProperties));
+    connAckSent = true;
+    connAckProperties = Properties.EMPTY;
+    s.attach(this, sessionExpirySeconds > 0);
     for (MqttPacket p : pending) {
       try {
         onPacket(p);
@@ -431,71 +490,37 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     ctx.flush();
   }
 
-  private void refuse(ReasonCode reason) {
+  private void refuse(ReasonCode reason, Properties properties) {
     willDone = true;
-    refused = true;
-    write(new ConnAck(false, reason, Properties.EMPTY));
+    closing = true;
+    write(new ConnAck(false, reason, properties == null ? Properties.EMPTY : properties));
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 
-  private void onPublish(Publish p) {
-    int maxLevels = broker.config().limits().maxTopicLevels();
-    if (Levels.count(p.topic()) > maxLevels) {
-      log.debug("client {}: topic with more than {} levels, closing", clientId, maxLevels);
-      ctx.close();
-      return;
-    }
-    broker.stats().publishReceived.increment();
-    boolean route = true;
-    if (p.topic().startsWith("$")) {
-      // Topics starting with $ are the broker's: drop the message, acknowledge it, count it.
-      broker.stats().publishDroppedSys.increment();
-      route = false;
-    }
-    switch (p.qos()) {
-      case AT_MOST_ONCE -> {
-        if (route) {
-          broker.router().publish(p.topic(), p.payload(), p.qos(), p.retained());
+  private void onDisconnect(Disconnect d) {
+    if (version == MqttVersion.V5) {
+      OptionalLong expiry = d.properties().longValue(PropertyId.SESSION_EXPIRY_INTERVAL);
+      if (expiry.isPresent()) {
+        if (sessionExpirySeconds == 0 && expiry.getAsLong() != 0) {
+          // A session that was to end with the connection cannot be kept now (section 3.14.2.2.2).
+          disconnect(ReasonCode.PROTOCOL_ERROR, "session expiry changed from 0 on DISCONNECT");
+          return;
         }
-      }
-      case AT_LEAST_ONCE -> {
-        if (route) {
-          broker.router().publish(p.topic(), p.payload(), p.qos(), p.retained());
-        }
-        write(PubAck.of(p.packetId()));
-      }
-      case EXACTLY_ONCE -> {
-        // Route on first receipt and remember the id until PUBREL, so that a resent PUBLISH
-        // (DUP) is not routed twice [MQTT-4.3.3-2].
-        if (session.inboundQos2().add(p.packetId()) && route) {
-          broker.router().publish(p.topic(), p.payload(), p.qos(), p.retained());
-        }
-        write(PubRec.of(p.packetId()));
+        sessionExpirySeconds = Math.min(expiry.getAsLong(), protocol.maxSessionExpirySeconds());
       }
     }
-  }
-
-  private void onPubRel(PubRel rel) {
-    session.inboundQos2().remove(rel.packetId());
-    // PUBCOMP even for an unknown id, so the client can finish [MQTT-4.3.3-2].
-    write(PubComp.of(rel.packetId()));
-  }
-
-  private void onSubscribe(Subscribe sub) {
-    List<ReasonCode> granted = broker.subscriptions().subscribe(session, sub.subscriptions());
-    write(new SubAck(sub.packetId(), granted, Properties.EMPTY));
-    broker.subscriptions().sendRetained(session, sub.subscriptions(), granted);
-  }
-
-  private void onUnsubscribe(Unsubscribe u) {
-    broker.subscriptions().unsubscribe(session, u.filters());
-    // UNSUBACK even when nothing matched [MQTT-3.10.4-5].
-    write(new UnsubAck(u.packetId(), List.of(), Properties.EMPTY));
-  }
-
-  /** Closes the connection at shutdown: no will is published. */
-  public void closeForShutdown() {
-    willDone = true;
+    // The will is discarded on a normal DISCONNECT [MQTT-3.14.4-3]; 0x04 asks for it.
+    if (d.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL) {
+      willDone = true;
+      will = null;
+    }
+    closing = true;
     ctx.close();
+  }
+
+  private void onAuth(Auth a) {
+    // TODO(#4): enhanced authentication. Without an authentication method in CONNECT, AUTH is a
+    // protocol error [MQTT-4.12.0-7].
+    disconnect(ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method in CONNECT");
   }
 }

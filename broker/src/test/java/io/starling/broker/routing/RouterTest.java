@@ -80,7 +80,7 @@ class RouterTest {
     Session s =
         new Session("s-" + filter, subscriberLoop, BrokerConfig.Limits.DEFAULT, new BrokerStats());
     subscriberLoop.submit(() -> s.attach(r, false)).get();
-    router.subscriptions().subscribe(filter, s, QoS.AT_MOST_ONCE);
+    router.subscriptions().subscribe(filter, s, SubOptions.of(QoS.AT_MOST_ONCE));
     return r;
   }
 
@@ -163,7 +163,7 @@ class RouterTest {
     Recorder r = new Recorder(subscriberLoop);
     Session s = new Session("slow", subscriberLoop, small, new BrokerStats());
     subscriberLoop.submit(() -> s.attach(r, false)).get();
-    router.subscriptions().subscribe("slow", s, QoS.AT_LEAST_ONCE);
+    router.subscriptions().subscribe("slow", s, SubOptions.of(QoS.AT_LEAST_ONCE));
     ByteBuf payload = Unpooled.copiedBuffer("x", StandardCharsets.UTF_8);
     AtomicReference<Backpressure> congested = new AtomicReference<>();
     CountDownLatch resumed = new CountDownLatch(1);

@@ -59,7 +59,7 @@ class TopicTreeTest {
   @Property(tries = 300)
   void matchesLikeTheReference(
       @ForAll("filtersList") List<String> filters, @ForAll("topics") String topic) {
-    TopicTree<String> tree = new TopicTree<>();
+    TopicTree<String, QoS> tree = new TopicTree<>();
     for (int i = 0; i < filters.size(); i++) {
       tree.subscribe(filters.get(i), "s" + i, QoS.AT_MOST_ONCE);
     }
@@ -84,7 +84,7 @@ class TopicTreeTest {
 
   @Property(tries = 200)
   void unsubscribingEverythingLeavesAnEmptyTree(@ForAll("filtersList") List<String> filters) {
-    TopicTree<String> tree = new TopicTree<>();
+    TopicTree<String, QoS> tree = new TopicTree<>();
     Map<String, String> subs = new HashMap<>();
     for (int i = 0; i < filters.size(); i++) {
       tree.subscribe(filters.get(i), "s" + i, QoS.AT_LEAST_ONCE);
@@ -96,7 +96,7 @@ class TopicTreeTest {
 
   @Test
   void resubscribingReplacesTheQos() {
-    TopicTree<String> tree = new TopicTree<>();
+    TopicTree<String, QoS> tree = new TopicTree<>();
     assertThat(tree.subscribe("a/+", "s", QoS.AT_MOST_ONCE)).isFalse();
     assertThat(tree.subscribe("a/+", "s", QoS.EXACTLY_ONCE)).isTrue();
     Map<String, QoS> got = new HashMap<>();

@@ -1,0 +1,161 @@
+package io.starling.broker.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.starling.broker.config.Protocol;
+import io.starling.broker.routing.Message;
+import io.starling.broker.routing.Router;
+import io.starling.broker.routing.Subscriptions;
+import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.transport.MqttConnection;
+import io.starling.codec.packet.PropertyId;
+import io.starling.codec.packet.Will;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Where sessions begin and end: a CONNECT taking a session over, a connection ending (delayed
+ * wills, session expiry, shared messages handed to other members), a session ending. Thread-safe;
+ * work on a session runs on its owner loop.
+ */
+public final class SessionLifecycle {
+  private final SessionRegistry sessions;
+  private final Router router;
+  private final Subscriptions subscriptions;
+  private final BrokerStats stats;
+  private final BooleanSupplier shuttingDown;
+
+  public SessionLifecycle(
+      SessionRegistry sessions,
+      Router router,
+      Subscriptions subscriptions,
+      BrokerStats stats,
+      BooleanSupplier shuttingDown) {
+    this.sessions = sessions;
+    this.router = router;
+    this.subscriptions = subscriptions;
+    this.stats = stats;
+    this.shuttingDown = shuttingDown;
+  }
+
+  /**
+   * Finds or creates the session of {@code clientId} and hands it to {@code connection}, ending any
+   * connection that holds it now [MQTT-3.1.4-2]; calls {@link MqttConnection#onSessionReady} on the
+   * connection's event loop when done.
+   */
+  public void takeOver(String clientId, MqttConnection connection, boolean cleanStart) {
+    Session s = sessions.getOrCreate(clientId, connection.eventLoop());
+    s.execute(
+        () -> {
+          if (s.isDestroyed()) {
+            takeOver(clientId, connection, cleanStart); // a fresh session will be made
+            return;
+          }
+          SessionConnection old = s.connection();
+          if (old != null) {
+            old.closeForTakeover(); // publishes or delays its will; may end the session
+            if (s.isDestroyed()) {
+              takeOver(clientId, connection, cleanStart);
+              return;
+            }
+          }
+          boolean present = !cleanStart && s.hasState();
+          if (cleanStart) {
+            // A clean start ends the old session: a will waiting for its delay goes out now
+            // [MQTT-3.1.3-9], and the new session starts empty [MQTT-3.1.2-4].
+            publishWill(s.takePendingWill(), s);
+            subscriptions.unsubscribeAll(s);
+            s.clearMessages();
+          } else {
+            // The client came back in time: its delayed will is not sent [MQTT-3.1.3-9].
+            s.takePendingWill();
+          }
+          s.moveTo(connection.eventLoop());
+          connection.eventLoop().execute(() -> connection.onSessionReady(s, present));
+        });
+  }
+
+  /**
+   * The connection attached to {@code s} ended. On the session's owner loop.
+   *
+   * @param expirySeconds the session expiry interval in force: 0 ends the session now, {@link
+   *     Protocol#NEVER_EXPIRES} never
+   * @param will the will to publish, or {@code null} (DISCONNECT received, or none)
+   */
+  public void disconnected(Session s, long expirySeconds, Will will) {
+    // Messages of shared subscriptions not yet acknowledged may go to another member.
+    s.takeShared((group, m) -> router.reroute(group, m, s));
+    router.dispatch();
+    if (will != null) {
+      long delay = will.properties().longValue(PropertyId.WILL_DELAY_INTERVAL).orElse(0);
+      if (delay == 0 || expirySeconds == 0) {
+        publishWill(will, s);
+      } else {
+        // Published when the delay passes or the session ends, whichever is first [MQTT-3.1.3-9].
+        int generation = s.generation();
+        s.setPendingWill(
+            will,
+            s.owner()
+                .schedule(
+                    () ->
+                        s.execute(
+                            () -> {
+                              if (s.generation() == generation) {
+                                publishWill(s.takePendingWill(), s);
+                              }
+                            }),
+                    Math.min(delay, expirySeconds),
+                    TimeUnit.SECONDS));
+      }
+    }
+    if (expirySeconds == 0) {
+      end(s);
+    } else if (expirySeconds != Protocol.NEVER_EXPIRES) {
+      int generation = s.generation();
+      s.setExpiryTimer(
+          s.owner()
+              .schedule(
+                  () ->
+                      s.execute(
+                          () -> {
+                            if (s.generation() == generation && !s.isConnected()) {
+                              end(s);
+                            }
+                          }),
+                  expirySeconds,
+                  TimeUnit.SECONDS));
+    }
+  }
+
+  /**
+   * Ends a session for good: a will still waiting is published, then its subscriptions, queue and
+   * registry entry go. On the session's owner loop.
+   */
+  public void end(Session s) {
+    if (s.isDestroyed()) {
+      return;
+    }
+    publishWill(s.takePendingWill(), s);
+    sessions.remove(s);
+    subscriptions.unsubscribeAll(s);
+    s.destroy();
+  }
+
+  /** Publishes a will as an application message [MQTT-3.1.2-8], unless the broker is stopping. */
+  public void publishWill(Will w, Session origin) {
+    if (w == null || shuttingDown.getAsBoolean()) {
+      return;
+    }
+    if (w.topic().startsWith("$")) {
+      // A will cannot do what a PUBLISH may not: topics starting with $ are the broker's.
+      stats.publishDroppedSys.increment();
+      return;
+    }
+    ByteBuf payload = Unpooled.wrappedBuffer(w.payload().toByteArray());
+    router.publish(
+        Message.of(
+            w.topic(), payload, w.qos(), w.retain(), w.properties(), origin, System.nanoTime()));
+    router.dispatch();
+    payload.release();
+  }
+}

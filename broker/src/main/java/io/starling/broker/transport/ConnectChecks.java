@@ -1,0 +1,52 @@
+package io.starling.broker.transport;
+
+import io.starling.broker.config.Protocol;
+import io.starling.codec.MqttVersion;
+import io.starling.codec.ReasonCode;
+import io.starling.codec.packet.Connect;
+import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.PropertyId;
+import io.starling.codec.packet.Will;
+
+/** Why a CONNECT is refused before any session is touched. Pure functions of the packet. */
+final class ConnectChecks {
+  private ConnectChecks() {}
+
+  /** The CONNACK reason code that refuses {@code c}, or {@code null} if it may go on. */
+  static ReasonCode refusal(Connect c, Protocol p) {
+    MqttVersion v = c.version();
+    if (v == MqttVersion.V5 && p.redirects()) {
+      // Every 5.0 client is sent to another server (section 4.11).
+      return p.redirectPermanent() ? ReasonCode.SERVER_MOVED : ReasonCode.USE_ANOTHER_SERVER;
+    }
+    if (v == MqttVersion.V5 && c.properties().contains(PropertyId.AUTHENTICATION_METHOD)) {
+      // TODO(#4): enhanced authentication (SCRAM) once the password store exists.
+      return ReasonCode.BAD_AUTHENTICATION_METHOD;
+    }
+    Will w = c.will();
+    if (w != null && w.qos().value() > p.maximumQos()) {
+      return ReasonCode.QOS_NOT_SUPPORTED; // [MQTT-3.2.2-12]
+    }
+    if (w != null && w.retain() && !p.retainAvailable()) {
+      return ReasonCode.RETAIN_NOT_SUPPORTED; // [MQTT-3.2.2-13]
+    }
+    String id = c.clientId();
+    if (id.isEmpty()) {
+      // 3.1.1 allows an empty id only with clean session 1 [MQTT-3.1.3-8]; 3.1 never.
+      if (v == MqttVersion.V3_1 || (v == MqttVersion.V3_1_1 && !c.cleanStart())) {
+        return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
+      }
+    } else if (v == MqttVersion.V3_1 && id.length() > 23) {
+      return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID; // MQTT 3.1 allows 1 to 23 characters
+    }
+    return null;
+  }
+
+  /** The CONNACK properties that go with a refusal: the server reference of a redirect. */
+  static Properties refusalProperties(ReasonCode reason, Protocol p) {
+    if (reason == ReasonCode.SERVER_MOVED || reason == ReasonCode.USE_ANOTHER_SERVER) {
+      return Properties.builder().add(PropertyId.SERVER_REFERENCE, p.redirectTo()).build();
+    }
+    return Properties.EMPTY;
+  }
+}
