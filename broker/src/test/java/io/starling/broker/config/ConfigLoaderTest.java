@@ -45,6 +45,45 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void mqttSettingsAreRead() throws Exception {
+    Protocol p =
+        ConfigLoader.parse(
+                String.join(
+                    "\n",
+                    "mqtt:",
+                    "  maximum_qos: 1",
+                    "  retain_available: false",
+                    "  topic_alias_maximum: 0",
+                    "  receive_maximum: 20",
+                    "  max_session_expiry_seconds: 3600",
+                    "  max_keep_alive_seconds: 120",
+                    "  response_information: responses/%c/",
+                    "  redirect_to: other.example:1883",
+                    "  redirect_permanent: true"),
+                "t.yaml")
+            .protocol();
+    assertThat(p)
+        .isEqualTo(
+            new Protocol(1, false, 0, 20, 3600, 120, "responses/%c/", "other.example:1883", true));
+  }
+
+  @Test
+  void aSessionExpiryBeyondFourBytesIsRefused() {
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("mqtt:\n  max_session_expiry_seconds: 4294967296\n", "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("t:2")
+        .hasMessageContaining("mqtt.max_session_expiry_seconds");
+  }
+
+  @Test
+  void aMaximumQosOfThreeIsRefused() {
+    assertThatThrownBy(() -> ConfigLoader.parse("mqtt:\n  maximum_qos: 3\n", "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("mqtt.maximum_qos");
+  }
+
+  @Test
   void anUnknownKeyIsNamedWithItsLine() {
     assertThatThrownBy(() -> ConfigLoader.parse("listener:\n  port: 1\n  prot: 2\n", "t.yaml"))
         .isInstanceOf(ConfigException.class)
