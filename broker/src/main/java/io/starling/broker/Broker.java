@@ -17,6 +17,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
+import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.session.SessionLifecycle;
@@ -27,6 +28,8 @@ import io.starling.broker.transport.MqttPipeline;
 import io.starling.codec.QoS;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -45,6 +48,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final Subscriptions subscriptions;
   private final SessionRegistry sessions;
   private final SessionLifecycle lifecycle;
+  private final Map<String, EnhancedAuthenticator> authenticators = new ConcurrentHashMap<>();
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final String transportName;
@@ -172,6 +176,16 @@ public final class Broker implements BrokerContext, AutoCloseable {
   @Override
   public boolean isShuttingDown() {
     return shuttingDown;
+  }
+
+  @Override
+  public EnhancedAuthenticator enhancedAuthenticator(String method) {
+    return authenticators.get(method);
+  }
+
+  /** Offers an enhanced authentication method to MQTT 5.0 clients from now on. */
+  public void addEnhancedAuthenticator(EnhancedAuthenticator authenticator) {
+    authenticators.put(authenticator.method(), authenticator);
   }
 
   @Override
