@@ -1,0 +1,75 @@
+package io.starling.broker.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Between the WebSocket codec and the MQTT decoder: the payload of each binary frame goes on as
+ * bytes, so MQTT packets may be split across frames or several packed into one (the decoder
+ * reassembles them); each buffer the connection writes leaves as one binary frame.
+ *
+ * <pre>
+ *   BinaryWebSocketFrame / ContinuationWebSocketFrame -> ByteBuf -> MqttDecoder
+ *   MqttConnection -> ByteBuf -> BinaryWebSocketFrame
+ * </pre>
+ *
+ * A text frame closes the connection [MQTT-6.0.0-1]. An HTTP request for another path gets 404.
+ * Faults of the HTTP and WebSocket layers (bad handshake, corrupt frame, TLS error) close the
+ * connection and are logged at DEBUG: they are the client's. Stateless, so one instance serves
+ * every connection of a listener.
+ */
+@ChannelHandler.Sharable
+final class WebSocketFrameAdapter extends ChannelDuplexHandler {
+  private static final Logger log = LoggerFactory.getLogger(WebSocketFrameAdapter.class);
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
+      // The frame and its content share one reference count: passing the content passes it on.
+      ctx.fireChannelRead(((WebSocketFrame) msg).content());
+    } else if (msg instanceof FullHttpRequest request) {
+      log.debug("{}: HTTP request for {}, not the WebSocket path", ctx.channel(), request.uri());
+      request.release();
+      var response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND, Unpooled.EMPTY_BUFFER);
+      response.headers().set("connection", "close").set("content-length", "0");
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      // Text frames: MQTT travels in binary frames only [MQTT-6.0.0-1].
+      log.debug("{}: {} received, closing", ctx.channel(), msg.getClass().getSimpleName());
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof ByteBuf buf && buf.isReadable()) {
+      ctx.write(new BinaryWebSocketFrame(buf), promise);
+    } else {
+      ctx.write(msg, promise);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("{}: {}, closing", ctx.channel(), cause.toString());
+    ctx.close();
+  }
+}
