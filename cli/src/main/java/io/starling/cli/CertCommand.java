@@ -2,6 +2,7 @@ package io.starling.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -44,6 +45,32 @@ final class CertCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** A config with a tcp, a tls and a wss listener using the files just written. */
+  private static String config(CertificateGenerator.Files f) {
+    String tls =
+        "    tls:\n"
+            + "      cert_file: "
+            + f.serverCert()
+            + "\n      key_file: "
+            + f.serverKey()
+            + "\n";
+    return "listeners:\n"
+        + "  - kind: tcp\n"
+        + "    port: 1883\n"
+        + "  - kind: tls\n"
+        + "    port: 8883\n"
+        + tls
+        + "      # mutual TLS: clients must show client.pem or another certificate of this CA\n"
+        + "      # client_auth: require\n"
+        + "      # ca_file: "
+        + f.ca()
+        + "\n"
+        + "      # certificate_username: cn\n"
+        + "  - kind: wss\n"
+        + "    port: 8443\n"
+        + tls;
+  }
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
@@ -65,22 +92,29 @@ final class CertCommand implements Callable<Integer> {
       err.println("starling: cannot write the certificates to " + dir + ": " + e.getMessage());
       return 1;
     }
+    String config = config(f);
+    Path configFile = f.ca().resolveSibling("starling-tls.yaml");
+    try {
+      if (force || !java.nio.file.Files.exists(configFile)) {
+        java.nio.file.Files.writeString(configFile, config, StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      err.println("starling: cannot write " + configFile + ": " + e.getMessage());
+      return 1;
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.println(
-        "Wrote " + String.join(", ", CertificateGenerator.FILES) + " to " + f.ca().getParent());
+        "Wrote "
+            + String.join(", ", CertificateGenerator.FILES)
+            + " and starling-tls.yaml to "
+            + f.ca().getParent());
     out.println();
-    out.println("Add to the broker's config file (under listeners:):");
+    out.println("Start a broker with tcp on 1883, tls on 8883 and wss on 8443:");
+    out.println("  bin/starling broker --config " + configFile);
     out.println();
-    out.println("  - kind: tls");
-    out.println("    port: 8883");
-    out.println("    tls:");
-    out.println("      cert_file: " + f.serverCert());
-    out.println("      key_file: " + f.serverKey());
-    out.println(
-        "      # for mutual TLS (clients must show client.pem or another cert of this CA):");
-    out.println("      # client_auth: require");
-    out.println("      # ca_file: " + f.ca());
-    out.println("      # certificate_username: cn");
+    out.println("or add these listeners to your config file:");
+    out.println();
+    out.print(config);
     out.println();
     out.println("Then, for example:");
     out.println("  mosquitto_sub -h localhost -p 8883 --cafile " + f.ca() + " -t 'test/#' -v");

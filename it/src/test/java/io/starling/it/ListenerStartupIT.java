@@ -8,6 +8,7 @@ import io.starling.broker.BrokerStartException;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.BrokerConfig.Listener;
 import io.starling.broker.config.BrokerConfig.Listener.Kind;
+import io.starling.broker.config.ConfigLoader;
 import io.starling.broker.config.TlsConfig;
 import io.starling.broker.config.TlsConfig.CertificateUsername;
 import io.starling.broker.transport.CertificateUsernames;
@@ -186,6 +187,12 @@ class ListenerStartupIT {
     for (String f : CertificateGenerator.FILES) {
       assertThat(out.resolve(f)).isRegularFile();
     }
+    // The config file it writes is valid and names the files.
+    BrokerConfig written = ConfigLoader.load(out.resolve("starling-tls.yaml"));
+    assertThat(written.listeners())
+        .extracting(l -> l.kind().configName())
+        .containsExactly("tcp", "tls", "wss");
+    assertThat(written.listeners().get(1).tls().keyFile()).isEqualTo(out.resolve("server-key.pem"));
     assertThat(stdout.toString())
         .contains("kind: tls")
         .contains("cert_file: " + out.resolve("server.pem"))
