@@ -110,6 +110,26 @@ class WebSocketRawIT {
   }
 
   @Test
+  void aMessageWithALargePayloadLeavesAsOneFrame() throws Exception {
+    Collector in = new Collector();
+    WebSocket ws = open("ws", "/mqtt", "mqtt", null, in);
+    ws.sendBinary(ByteBuffer.wrap(CONNECT), true).join();
+    ws.sendBinary(ByteBuffer.wrap(SUBSCRIBE), true).join();
+    await().atMost(BOUND).until(() -> in.packets().size() >= 2);
+    int messagesBefore = in.messages();
+    int bytesBefore = in.bytes();
+    // PUBLISH QoS 0 to "ws/t" with 300 bytes of payload: remaining length 306 = 0xb2 0x02.
+    ByteBuffer publish = ByteBuffer.allocate(3 + 306);
+    publish.put(bytes("30 b202", "0004 77732f74")).put(new byte[300]).flip();
+    int size = publish.remaining();
+    ws.sendBinary(publish, true).join();
+    await().atMost(BOUND).until(() -> in.bytes() >= bytesBefore + size);
+    // The broker writes header and payload as two buffers; they leave in one frame.
+    assertThat(in.messages()).isEqualTo(messagesBefore + 1);
+    ws.abort();
+  }
+
+  @Test
   void theMqtt31SubprotocolIsAccepted() throws Exception {
     WebSocket ws = open("ws", "/mqtt", "mqttv3.1", null, new Collector());
     assertThat(ws.getSubprotocol()).isEqualTo("mqttv3.1");
@@ -166,6 +186,7 @@ class WebSocketRawIT {
   private static final class Collector implements WebSocket.Listener {
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private volatile boolean closed;
+    private int messages;
 
     @Override
     public synchronized CompletionStage<?> onBinary(
@@ -173,6 +194,9 @@ class WebSocketRawIT {
       byte[] b = new byte[data.remaining()];
       data.get(b);
       received.writeBytes(b);
+      if (last) {
+        messages++;
+      }
       webSocket.request(1);
       return null;
     }
@@ -186,6 +210,15 @@ class WebSocketRawIT {
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
       closed = true;
+    }
+
+    /** Whole WebSocket messages received (a message is one frame unless fragmented). */
+    synchronized int messages() {
+      return messages;
+    }
+
+    synchronized int bytes() {
+      return received.size();
     }
 
     boolean isClosed() {

@@ -49,7 +49,6 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
   private final TlsContextSource tls;
   private final long handshakeTimeoutMillis;
   private final WebSocketServerProtocolConfig webSocket;
-  private final WebSocketFrameAdapter frameAdapter = new WebSocketFrameAdapter();
   private final AtomicInteger open = new AtomicInteger();
 
   /**
@@ -102,7 +101,7 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
         p.addLast("ws-origin", new WebSocketOriginCheck(listener.websocket().allowedOrigins()));
       }
       p.addLast("ws", new WebSocketServerProtocolHandler(webSocket));
-      p.addLast("ws-frames", frameAdapter);
+      p.addLast("ws-frames", new WebSocketFrameAdapter());
     }
     mqtt.configure(p);
   }

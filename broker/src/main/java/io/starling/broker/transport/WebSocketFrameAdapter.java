@@ -1,10 +1,10 @@
 package io.starling.broker.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Between the WebSocket codec and the MQTT decoder: the payload of each binary frame goes on as
  * bytes, so MQTT packets may be split across frames or several packed into one (the decoder
- * reassembles them); each buffer the connection writes leaves as one binary frame.
+ * reassembles them). What the connection writes between two flushes leaves as one binary frame (at
+ * most {@value #MAX_FRAME_BYTES} bytes, or one larger packet alone): a delivery of many messages
+ * costs one frame header, not one per packet and payload buffer.
  *
  * <pre>
  *   BinaryWebSocketFrame / ContinuationWebSocketFrame -> ByteBuf -> MqttDecoder
@@ -30,12 +32,20 @@ import org.slf4j.LoggerFactory;
  *
  * A text frame closes the connection [MQTT-6.0.0-1]. An HTTP request for another path gets 404.
  * Faults of the HTTP and WebSocket layers (bad handshake, corrupt frame, TLS error) close the
- * connection and are logged at DEBUG: they are the client's. Stateless, so one instance serves
- * every connection of a listener.
+ * connection and are logged at DEBUG: they are the client's. One instance per connection; runs on
+ * its event loop.
  */
-@ChannelHandler.Sharable
 final class WebSocketFrameAdapter extends ChannelDuplexHandler {
   private static final Logger log = LoggerFactory.getLogger(WebSocketFrameAdapter.class);
+
+  /** Bytes gathered into one outgoing frame before it is sent even without a flush. */
+  static final int MAX_FRAME_BYTES = 64 << 10;
+
+  /** Buffers gathered into one outgoing frame, so that the composite never copies. */
+  private static final int MAX_FRAME_BUFFERS = 256;
+
+  /** What was written since the last flush; null when nothing was. */
+  private CompositeByteBuf pending;
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -60,10 +70,57 @@ final class WebSocketFrameAdapter extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof ByteBuf buf && buf.isReadable()) {
-      ctx.write(new BinaryWebSocketFrame(buf), promise);
-    } else {
+    if (!(msg instanceof ByteBuf buf) || !buf.isReadable()) {
+      writePending(ctx);
       ctx.write(msg, promise);
+      return;
+    }
+    if (!promise.isVoid()) {
+      // Someone waits for this write: it goes alone, after what came before it.
+      writePending(ctx);
+      ctx.write(new BinaryWebSocketFrame(buf), promise);
+      return;
+    }
+    if (pending != null
+        && (pending.readableBytes() + buf.readableBytes() > MAX_FRAME_BYTES
+            || pending.numComponents() >= MAX_FRAME_BUFFERS)) {
+      writePending(ctx);
+    }
+    if (pending == null) {
+      pending = ctx.alloc().compositeBuffer(MAX_FRAME_BUFFERS);
+    }
+    pending.addComponent(true, buf);
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    writePending(ctx);
+    ctx.flush();
+  }
+
+  private void writePending(ChannelHandlerContext ctx) {
+    if (pending != null) {
+      ctx.write(new BinaryWebSocketFrame(pending), ctx.voidPromise());
+      pending = null;
+    }
+  }
+
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+    // As on a plain socket, what was written but not flushed is dropped when the channel closes.
+    releasePending();
+    ctx.close(promise);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    releasePending();
+  }
+
+  private void releasePending() {
+    if (pending != null) {
+      pending.release();
+      pending = null;
     }
   }
 
