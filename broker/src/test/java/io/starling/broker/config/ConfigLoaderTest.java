@@ -27,9 +27,10 @@ class ConfigLoaderTest {
         ConfigLoader.parse(
             String.join(
                 "\n",
-                "listener:",
-                "  bind: 127.0.0.1",
-                "  port: 1884",
+                "listeners:",
+                "  - kind: tcp",
+                "    bind: 127.0.0.1",
+                "    port: 1884",
                 "limits:",
                 "  max_packet_size: 64KiB",
                 "  queue_overflow: drop_oldest",
@@ -37,7 +38,7 @@ class ConfigLoaderTest {
                 "sys:",
                 "  interval_seconds: 0"),
             "t.yaml");
-    assertThat(c.listener()).isEqualTo(new BrokerConfig.Listener("127.0.0.1", 1884));
+    assertThat(c.listeners()).containsExactly(BrokerConfig.Listener.tcp("tcp", "127.0.0.1", 1884));
     assertThat(c.limits().maxPacketSizeBytes()).isEqualTo(65536);
     assertThat(c.limits().queueOverflow()).isEqualTo(BrokerConfig.QueueOverflow.DROP_OLDEST);
     assertThat(c.limits().queueQos0WhileOffline()).isTrue();
@@ -85,10 +86,10 @@ class ConfigLoaderTest {
 
   @Test
   void anUnknownKeyIsNamedWithItsLine() {
-    assertThatThrownBy(() -> ConfigLoader.parse("listener:\n  port: 1\n  prot: 2\n", "t.yaml"))
+    assertThatThrownBy(() -> ConfigLoader.parse("listeners:\n  - port: 1\n    prot: 2\n", "t.yaml"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("t.yaml:3")
-        .hasMessageContaining("listener.prot");
+        .hasMessageContaining("listeners[0].prot");
   }
 
   @Test
@@ -98,14 +99,15 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("t.yaml:2")
         .hasMessageContaining("limits.max_inflight_messages");
-    assertThatThrownBy(() -> ConfigLoader.parse("listener:\n  port: 70000\n", "t.yaml"))
-        .hasMessageContaining("listener.port")
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("listeners:\n  - kind: tcp\n    port: 70000\n", "t.yaml"))
+        .hasMessageContaining("listeners[0].port")
         .hasMessageContaining("between 0 and 65535");
     assertThatThrownBy(() -> ConfigLoader.parse("limits:\n  queue_overflow: spill\n", "t.yaml"))
         .hasMessageContaining("drop_new or drop_oldest");
     assertThatThrownBy(() -> ConfigLoader.parse("limits: 5\n", "t.yaml"))
         .hasMessageContaining("'limits' must be a mapping");
-    assertThatThrownBy(() -> ConfigLoader.parse("listener: [\n", "t.yaml"))
+    assertThatThrownBy(() -> ConfigLoader.parse("listeners: [\n", "t.yaml"))
         .hasMessageContaining("not valid YAML");
   }
 
