@@ -17,6 +17,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
+import io.starling.broker.security.Security;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.session.SessionRegistry;
@@ -41,6 +42,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final Router router = new Router();
   private final Subscriptions subscriptions;
   private final SessionRegistry sessions;
+  private final Security security;
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final String transportName;
@@ -48,8 +50,13 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private Channel serverChannel;
   private SysPublisher sys;
 
-  private Broker(BrokerConfig config) {
+  private Broker(BrokerConfig config) throws BrokerStartException {
     this.config = config;
+    try {
+      this.security = Security.start(config, stats);
+    } catch (java.io.IOException e) {
+      throw new BrokerStartException(e.getMessage(), e);
+    }
     this.sessions = new SessionRegistry(config.limits(), stats);
     this.subscriptions = new Subscriptions(router, stats, config.limits().maxTopicLevels());
     boolean epoll = Epoll.isAvailable();
@@ -154,6 +161,11 @@ public final class Broker implements BrokerContext, AutoCloseable {
     return subscriptions;
   }
 
+  @Override
+  public Security security() {
+    return security;
+  }
+
   public SessionRegistry sessions() {
     return sessions;
   }
@@ -215,6 +227,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
     // will is published.
     bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    security.close();
     log.info("Starling stopped");
   }
 }

@@ -18,6 +18,9 @@ public interface BrokerContext {
   /** Subscription bookkeeping (topic tree, sessions' own lists, counts). */
   Subscriptions subscriptions();
 
+  /** Authentication, authorisation and abuse limits. */
+  io.starling.broker.security.Security security();
+
   /** Whether the broker is stopping: no wills are published then. */
   boolean isShuttingDown();
 

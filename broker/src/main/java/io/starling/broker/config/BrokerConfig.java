@@ -10,15 +10,30 @@ import java.util.Objects;
  * @param limits what one client may do
  * @param sys the {@code $SYS} topics
  * @param ioThreads event-loop threads; 0 means one per available processor
+ * @param security authentication and authorisation
+ * @param abuse limits against misbehaving clients
  */
-public record BrokerConfig(Listener listener, Limits limits, Sys sys, int ioThreads) {
+public record BrokerConfig(
+    Listener listener,
+    Limits limits,
+    Sys sys,
+    int ioThreads,
+    SecurityConfig security,
+    AbuseLimits abuse) {
   public BrokerConfig {
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(sys, "sys");
+    Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(abuse, "abuse");
     if (ioThreads < 0) {
       throw new IllegalArgumentException("io_threads must be 0 or more");
     }
+  }
+
+  /** A configuration with the default security settings and abuse limits. */
+  public BrokerConfig(Listener listener, Limits limits, Sys sys, int ioThreads) {
+    this(listener, limits, sys, ioThreads, SecurityConfig.DEFAULT, AbuseLimits.DEFAULT);
   }
 
   /** A broker on 0.0.0.0:1883 with the default limits. */
@@ -28,17 +43,27 @@ public record BrokerConfig(Listener listener, Limits limits, Sys sys, int ioThre
 
   /** A copy listening elsewhere. */
   public BrokerConfig withListener(String bind, int port) {
-    return new BrokerConfig(new Listener(bind, port), limits, sys, ioThreads);
+    return new BrokerConfig(new Listener(bind, port), limits, sys, ioThreads, security, abuse);
   }
 
   /** A copy with other limits. */
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(listener, limits, sys, ioThreads);
+    return new BrokerConfig(listener, limits, sys, ioThreads, security, abuse);
   }
 
   /** A copy with other {@code $SYS} settings. */
   public BrokerConfig withSys(Sys sys) {
-    return new BrokerConfig(listener, limits, sys, ioThreads);
+    return new BrokerConfig(listener, limits, sys, ioThreads, security, abuse);
+  }
+
+  /** A copy with other security settings. */
+  public BrokerConfig withSecurity(SecurityConfig security) {
+    return new BrokerConfig(listener, limits, sys, ioThreads, security, abuse);
+  }
+
+  /** A copy with other abuse limits. */
+  public BrokerConfig withAbuse(AbuseLimits abuse) {
+    return new BrokerConfig(listener, limits, sys, ioThreads, security, abuse);
   }
 
   /**

@@ -28,7 +28,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * defaults.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("listener", "limits", "sys", "io_threads");
+  private static final Set<String> TOP =
+      Set.of("listener", "limits", "sys", "io_threads", "security", "abuse");
   private static final Set<String> LISTENER = Set.of("bind", "port");
   private static final Set<String> LIMITS =
       Set.of(
@@ -112,20 +113,26 @@ public final class ConfigLoader {
                   0,
                   Integer.MAX_VALUE));
       int ioThreads = integer(top, "io_threads", defaults.ioThreads(), 0, 1024);
-      return new BrokerConfig(parsedListener, parsedLimits, parsedSys, ioThreads);
+      SecuritySections sections = new SecuritySections(this);
+      return new BrokerConfig(
+          parsedListener,
+          parsedLimits,
+          parsedSys,
+          ioThreads,
+          sections.security(top),
+          sections.abuse(top));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e);
     }
   }
 
-  private Map<String, Node> section(Map<String, Node> parent, String key, Set<String> allowed)
+  Map<String, Node> section(Map<String, Node> parent, String key, Set<String> allowed)
       throws ConfigException {
     Node node = parent.get(key);
     return node == null ? Map.of() : mapping(node, key + ".", allowed);
   }
 
-  private Map<String, Node> mapping(Node node, String prefix, Set<String> allowed)
-      throws ConfigException {
+  Map<String, Node> mapping(Node node, String prefix, Set<String> allowed) throws ConfigException {
     if (!(node instanceof MappingNode map)) {
       String what =
           prefix.isEmpty() ? "the top level" : "'" + prefix.substring(0, prefix.length() - 1) + "'";
@@ -137,7 +144,7 @@ public final class ConfigLoader {
         throw error(t.getKeyNode(), "keys must be plain names");
       }
       String key = k.getValue();
-      if (!allowed.contains(key)) {
+      if (allowed != null && !allowed.contains(key)) {
         throw error(
             k,
             "unknown key '"
@@ -156,11 +163,11 @@ public final class ConfigLoader {
     return keys.stream().sorted().toArray(String[]::new);
   }
 
-  private ConfigException error(Node node, String message) {
+  ConfigException error(Node node, String message) {
     return new ConfigException(source + ":" + (node.getStartMark().getLine() + 1) + ": " + message);
   }
 
-  private String scalar(Map<String, Node> section, String key) throws ConfigException {
+  String scalar(Map<String, Node> section, String key) throws ConfigException {
     String leaf = key.substring(key.lastIndexOf('.') + 1);
     Node node = section.get(leaf);
     if (node == null) {
@@ -172,7 +179,7 @@ public final class ConfigLoader {
     return s.getValue();
   }
 
-  private int integer(Map<String, Node> section, String key, int fallback, int min, int max)
+  int integer(Map<String, Node> section, String key, int fallback, int min, int max)
       throws ConfigException {
     String text = scalar(section, key);
     if (text == null) {
@@ -208,12 +215,11 @@ public final class ConfigLoader {
     return Math.multiplyExact(Long.parseLong(t), multiplier);
   }
 
-  private static String leaf(String key) {
+  static String leaf(String key) {
     return key.substring(key.lastIndexOf('.') + 1);
   }
 
-  private String string(Map<String, Node> section, String key, String fallback)
-      throws ConfigException {
+  String string(Map<String, Node> section, String key, String fallback) throws ConfigException {
     String text = scalar(section, key);
     if (text != null && text.isBlank()) {
       throw error(section.get(leaf(key)), "'" + key + "' must not be empty");
@@ -221,8 +227,7 @@ public final class ConfigLoader {
     return text == null ? fallback : text.trim();
   }
 
-  private boolean bool(Map<String, Node> section, String key, boolean fallback)
-      throws ConfigException {
+  boolean bool(Map<String, Node> section, String key, boolean fallback) throws ConfigException {
     String text = scalar(section, key);
     if (text == null) {
       return fallback;

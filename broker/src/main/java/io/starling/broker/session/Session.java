@@ -30,6 +30,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * a task run on the current owner ({@link #moveTo}).
  */
 public final class Session implements Backpressure {
+  /** Read permissions of the attached client; null when it may receive everything. */
+  private java.util.function.Predicate<String> readFilter;
+
   private final String clientId;
   private final Limits limits;
   private final BrokerStats stats;
@@ -58,6 +61,14 @@ public final class Session implements Backpressure {
     this.owner = owner;
     this.limits = limits;
     this.stats = stats;
+  }
+
+  /**
+   * Sets the check each delivery must pass (the client's read permissions), or {@code null} for
+   * none. On the owner loop, when a connection attaches.
+   */
+  public void readFilter(java.util.function.Predicate<String> filter) {
+    this.readFilter = filter;
   }
 
   public String clientId() {
@@ -216,6 +227,10 @@ public final class Session implements Backpressure {
    */
   public void deliver(String topic, ByteBuf payload, QoS qos, boolean retain) {
     if (destroyed) {
+      return;
+    }
+    if (readFilter != null && !readFilter.test(topic)) {
+      stats.deliveriesDenied.increment(); // the ACL withholds this topic from this client
       return;
     }
     if (qos == QoS.AT_MOST_ONCE) {

@@ -11,6 +11,9 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.broker.BrokerContext;
 import io.starling.broker.routing.Levels;
+import io.starling.broker.security.ClientPolicy;
+import io.starling.broker.security.Login;
+import io.starling.broker.security.ReadThrottle;
 import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
@@ -21,6 +24,7 @@ import io.starling.codec.netty.MqttDecoder;
 import io.starling.codec.netty.MqttEncoder;
 import io.starling.codec.packet.ConnAck;
 import io.starling.codec.packet.Connect;
+import io.starling.codec.packet.Disconnect;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.PingResp;
 import io.starling.codec.packet.Properties;
@@ -69,6 +73,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   private boolean connectSeen;
   private boolean counted;
   private boolean cleanSession;
+
+  /** What this client may do; set once security let it in. */
+  private ClientPolicy policy;
 
   /** CONNECT was refused: nothing the client sends afterwards is processed [MQTT-3.1.4-5]. */
   private boolean refused;
@@ -133,6 +140,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (!broker.security().admit(ctx.channel())) { // security: per-address connection limits
+      ctx.close();
+      return;
+    }
     // A socket that sends no CONNECT in time is closed [MQTT-3.1.4-1 and section 3.1].
     timer =
         ctx.executor()
@@ -172,6 +183,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     ctx.flush();
     if (congested != null) {
       pause(congested);
+    }
+    if (broker.security().isMemoryHigh()) { // security: global memory high-water mark
+      ReadThrottle.pauseWhileMemoryHigh(ctx.channel(), broker.security());
     }
   }
 
@@ -275,6 +289,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     if (will != null && will.topic().startsWith("$")) {
       // A will cannot do what a PUBLISH may not: topics starting with $ are the broker's.
       broker.stats().publishDroppedSys.increment();
+      will = null;
+    }
+    if (will != null && policy != null && !policy.canPublish(will.topic())) {
+      broker.stats().publishDenied.increment(); // security: nor may it go where the ACL forbids
       will = null;
     }
     if (!willDone && will != null && !broker.isShuttingDown()) {
@@ -390,6 +408,21 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       refuse(ReasonCode.SERVER_UNAVAILABLE);
       return;
     }
+    String assignedId = id;
+    // security: authentication runs off the event loop; the answer comes back on it.
+    broker.security().login(c, id, ctx.channel(), login -> onLogin(c, assignedId, login));
+  }
+
+  /** CONNECT continues here once security has decided, on this event loop. */
+  private void onLogin(Connect c, String id, Login login) {
+    if (!login.isSuccess()) {
+      refuse(login.reason());
+      return;
+    }
+    if (!ctx.channel().isActive()) {
+      return; // the client left while it was being authenticated
+    }
+    policy = login.policy();
     counted = true;
     broker.stats().connected();
     clientId = id;
@@ -417,6 +450,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       return;
     }
     session = s;
+    s.readFilter(policy.receiveFilter()); // security: the ACL applies to deliveries
     write(new ConnAck(sessionPresent, ReasonCode.SUCCESS, Properties.EMPTY));
     s.attach(this, !cleanSession);
     for (MqttPacket p : pending) {
@@ -446,11 +480,20 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       return;
     }
     broker.stats().publishReceived.increment();
+    if (!withinPublishRate(p)) {
+      return;
+    }
     boolean route = true;
+    ReasonCode ack = ReasonCode.SUCCESS;
     if (p.topic().startsWith("$")) {
       // Topics starting with $ are the broker's: drop the message, acknowledge it, count it.
       broker.stats().publishDroppedSys.increment();
       route = false;
+    } else if (!policy.canPublish(p.topic())) {
+      // security: 3.1.1 drops a denied PUBLISH silently (acknowledged, counted); 5.0 says 0x87.
+      broker.stats().publishDenied.increment();
+      route = false;
+      ack = version() == MqttVersion.V5 ? ReasonCode.NOT_AUTHORIZED : ReasonCode.SUCCESS;
     }
     switch (p.qos()) {
       case AT_MOST_ONCE -> {
@@ -462,7 +505,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
         if (route) {
           broker.router().publish(p.topic(), p.payload(), p.qos(), p.retained());
         }
-        write(PubAck.of(p.packetId()));
+        write(new PubAck(p.packetId(), ack, Properties.EMPTY));
       }
       case EXACTLY_ONCE -> {
         // Route on first receipt and remember the id until PUBREL, so that a resent PUBLISH
@@ -470,8 +513,38 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
         if (session.inboundQos2().add(p.packetId()) && route) {
           broker.router().publish(p.topic(), p.payload(), p.qos(), p.retained());
         }
-        write(PubRec.of(p.packetId()));
+        write(new PubRec(p.packetId(), ack, Properties.EMPTY));
       }
+    }
+  }
+
+  /**
+   * security: applies {@code abuse.max_publish_rate} and {@code max_publish_bytes_rate}. Over the
+   * rate, a throttled client is not read until it is back within it; otherwise the connection is
+   * closed (5.0: DISCONNECT 0x96 first). Returns false when the packet is not to be processed.
+   */
+  private boolean withinPublishRate(Publish p) {
+    long ahead = policy.publishAhead(p.topic().length() + p.payload().readableBytes());
+    if (ahead == 0) {
+      return true;
+    }
+    if (policy.rateAction() == io.starling.broker.config.AbuseLimits.RateAction.THROTTLE) {
+      ReadThrottle.pause(ctx.channel(), ahead);
+      return true;
+    }
+    broker.stats().abuseRefused.increment();
+    log.debug("client {}: over its publish rate, closing", clientId);
+    closeWith(ReasonCode.MESSAGE_RATE_TOO_HIGH);
+    return false;
+  }
+
+  /** Closes the connection, telling a 5.0 client why first (3.1.1 has no way to). */
+  private void closeWith(ReasonCode reason) {
+    if (version() == MqttVersion.V5) {
+      write(new Disconnect(reason, Properties.EMPTY));
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
     }
   }
 
@@ -482,7 +555,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   }
 
   private void onSubscribe(Subscribe sub) {
-    List<ReasonCode> granted = broker.subscriptions().subscribe(session, sub.subscriptions());
+    // security: the ACL and abuse.max_subscriptions may refuse some filters.
+    List<ReasonCode> granted =
+        policy.subscribe(
+            sub.subscriptions(),
+            session.subscriptions(),
+            allowed -> broker.subscriptions().subscribe(session, allowed));
     write(new SubAck(sub.packetId(), granted, Properties.EMPTY));
     broker.subscriptions().sendRetained(session, sub.subscriptions(), granted);
   }
