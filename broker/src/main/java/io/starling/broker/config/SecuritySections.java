@@ -58,7 +58,9 @@ final class SecuritySections {
 
   SecurityConfig security(Map<String, Node> top) throws ConfigException {
     Map<String, Node> s = loader.section(top, "security", SECURITY);
-    Map<String, Node> j = loader.section(s, "jwt", JWT);
+    Node jwtNode = s.get("jwt");
+    Map<String, Node> j =
+        jwtNode == null ? Map.of() : loader.mapping(jwtNode, "security.jwt.", JWT);
     SecurityConfig d = SecurityConfig.DEFAULT;
     SecurityConfig.Jwt dj = SecurityConfig.Jwt.DEFAULT;
     String anonymous = loader.string(s, "security.allow_anonymous", "auto");
