@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -34,6 +35,8 @@ public final class ClientPolicy {
   private final Map<String, Boolean> writable = new HashMap<>();
   private final Map<String, Boolean> readable = new HashMap<>();
   private Acl cachedFor;
+  private boolean throttled;
+  private long pausedUntil;
 
   ClientPolicy(
       Security security,
@@ -153,6 +156,33 @@ public final class ClientPolicy {
       ahead = Math.max(ahead, bytes.acquire(size, now));
     }
     return ahead;
+  }
+
+  /**
+   * Stops reading {@code channel} until the client is back within its rate, {@code aheadNanos} from
+   * now. Packets already read in the same batch push the time further; one timer runs at a time and
+   * re-arms until the latest time is reached, so an early timer cannot resume reading.
+   */
+  public void throttle(io.netty.channel.Channel channel, long aheadNanos) {
+    long until = System.nanoTime() + aheadNanos;
+    if (until - pausedUntil > 0) {
+      pausedUntil = until;
+    }
+    if (!throttled) {
+      throttled = true;
+      channel.config().setAutoRead(false);
+      channel.eventLoop().schedule(() -> resumeWhenDue(channel), aheadNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void resumeWhenDue(io.netty.channel.Channel channel) {
+    long left = pausedUntil - System.nanoTime();
+    if (left > 0) {
+      channel.eventLoop().schedule(() -> resumeWhenDue(channel), left, TimeUnit.NANOSECONDS);
+      return;
+    }
+    throttled = false;
+    channel.config().setAutoRead(true);
   }
 
   /** What happens when {@link #publishAhead} is positive. */

@@ -13,14 +13,6 @@ public final class ReadThrottle {
 
   private ReadThrottle() {}
 
-  /** Stops reading {@code channel} for {@code nanos}. */
-  public static void pause(Channel channel, long nanos) {
-    channel.config().setAutoRead(false);
-    channel
-        .eventLoop()
-        .schedule(() -> channel.config().setAutoRead(true), nanos, TimeUnit.NANOSECONDS);
-  }
-
   /** Stops reading {@code channel} until memory is below the high-water mark again. */
   public static void pauseWhileMemoryHigh(Channel channel, Security security) {
     channel.config().setAutoRead(false);

@@ -83,6 +83,27 @@ public final class Security implements AutoCloseable {
     return s;
   }
 
+  /** Holds the security of a broker without security settings, made on first use. */
+  private static final class Open {
+    static final Security INSTANCE;
+
+    static {
+      try {
+        INSTANCE = new Security(BrokerConfig.defaults(), new BrokerStats());
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /**
+   * The security of a broker without security settings (anonymous clients allowed, no ACL, no
+   * helper threads running), for test doubles of the broker.
+   */
+  public static Security open() {
+    return Open.INSTANCE;
+  }
+
   private void schedule() {
     if (abuse.memoryHighWatermarkPercent() > 0) {
       scheduler.scheduleWithFixedDelay(memory::sample, 100, 100, TimeUnit.MILLISECONDS);

@@ -529,7 +529,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       return true;
     }
     if (policy.rateAction() == io.starling.broker.config.AbuseLimits.RateAction.THROTTLE) {
-      ReadThrottle.pause(ctx.channel(), ahead);
+      policy.throttle(ctx.channel(), ahead);
       return true;
     }
     broker.stats().abuseRefused.increment();
