@@ -74,10 +74,10 @@ public final class Acl {
   }
 
   /** Allows everything but writing to {@code $} topics: what applies without an ACL file. */
-  public static final Acl ALLOW_ALL =
-      new Acl(List.of(new Rule(Subject.ALL, null, Grant.READWRITE, "#")));
-
   private static final Rule SYS_READ = new Rule(Subject.ALL, null, Grant.READ, "$SYS/#");
+
+  public static final Acl ALLOW_ALL =
+      new Acl(List.of(new Rule(Subject.ALL, null, Grant.READWRITE, "#"), SYS_READ));
 
   private final List<Rule> rules;
 
@@ -173,6 +173,7 @@ public final class Acl {
 
   /** Whether the client may subscribe to {@code filter}. */
   public boolean allowsSubscribe(String user, String clientId, String filter) {
+    filter = withoutSharePrefix(filter);
     for (Rule r : rules) {
       if (r.appliesTo(user, clientId) && r.decides(Access.READ)) {
         String ruleFilter = substitute(r.filter, user, clientId);
@@ -182,6 +183,15 @@ public final class Acl {
       }
     }
     return false;
+  }
+
+  /** A shared subscription ($share/GROUP/FILTER) is judged by its FILTER. */
+  static String withoutSharePrefix(String filter) {
+    if (filter.startsWith("$share/")) {
+      int slash = filter.indexOf('/', "$share/".length());
+      return slash < 0 ? filter : filter.substring(slash + 1);
+    }
+    return filter;
   }
 
   /** The filter with %u and %c replaced, or null when the rule cannot apply safely. */

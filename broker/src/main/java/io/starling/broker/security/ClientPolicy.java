@@ -133,7 +133,11 @@ public final class ClientPolicy {
   }
 
   private boolean allowsSubscribe(String filter) {
+    if (grants == null && security.acl() == Acl.ALLOW_ALL) {
+      return true;
+    }
     if (grants != null) {
+      filter = Acl.withoutSharePrefix(filter);
       if (filter.startsWith("$SYS/") || filter.equals("$SYS")) {
         return true;
       }

@@ -68,8 +68,16 @@ class AclTest {
     assertThat(a.allows(null, "c", "$SYS/broker/uptime", READ)).isTrue();
     assertThat(a.allows(null, "c", "$SYS/broker/uptime", WRITE)).isFalse();
     assertThat(Acl.ALLOW_ALL.allows(null, "c", "$SYS/x", WRITE)).isFalse();
+    assertThat(Acl.ALLOW_ALL.allowsSubscribe(null, "c", "$SYS/broker/version")).isTrue();
     // '#' does not reach $ topics.
     assertThat(Acl.covers("#", "$SYS/#")).isFalse();
+  }
+
+  @Test
+  void sharedSubscriptionsAreJudgedByTheirFilter() throws IOException {
+    Acl a = acl("all read jobs/#");
+    assertThat(a.allowsSubscribe("u", "c", "$share/workers/jobs/+")).isTrue();
+    assertThat(a.allowsSubscribe("u", "c", "$share/workers/other/+")).isFalse();
   }
 
   @Test
