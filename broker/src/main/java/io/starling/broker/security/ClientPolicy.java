@@ -137,11 +137,11 @@ public final class ClientPolicy {
       return true;
     }
     if (grants != null) {
-      filter = Acl.withoutSharePrefix(filter);
-      if (filter.startsWith("$SYS/") || filter.equals("$SYS")) {
+      String plain = Acl.withoutSharePrefix(filter);
+      if (plain.startsWith("$SYS/") || plain.equals("$SYS")) {
         return true;
       }
-      return grants.subscribe().stream().anyMatch(g -> Acl.covers(g, filter));
+      return grants.subscribe().stream().anyMatch(g -> Acl.covers(g, plain));
     }
     return security.acl().allowsSubscribe(username, clientId, filter);
   }
