@@ -232,7 +232,18 @@ public final class Security implements AutoCloseable {
             channel.remoteAddress(),
             channel.attr(ConnectionAttributes.LISTENER_NAME).get(),
             version);
-    Consumer<Login> onLoop = l -> channel.eventLoop().execute(() -> then.accept(l));
+    // Nothing the client sends before CONNACK can be processed; stop reading it meanwhile so that
+    // packets piled up behind a slow login cannot take memory.
+    channel.config().setAutoRead(false);
+    Consumer<Login> onLoop =
+        l ->
+            channel
+                .eventLoop()
+                .execute(
+                    () -> {
+                      channel.config().setAutoRead(true);
+                      then.accept(l);
+                    });
     runChainAsync(request, connect, address, onLoop);
   }
 
