@@ -202,6 +202,13 @@ class SecurityIT {
     assertThat(seen).doesNotContain("home/bob/door=open");
     assertThat(broker.stats().publishDenied.sum()).isEqualTo(1);
     assertThat(alice.isConnected()).isTrue();
+    // The count is published in $SYS, readable by everyone.
+    List<String> counts = new CopyOnWriteArrayList<>();
+    alice.subscribe(
+        "$SYS/broker/publish/messages/dropped/denied",
+        0,
+        (t, m) -> counts.add(text(m.getPayload())));
+    await().atMost(Duration.ofSeconds(5)).until(() -> counts.contains("1"));
   }
 
   @Test
