@@ -78,4 +78,21 @@ class PasswdCommandTest {
     assertThat(run("pw\n", "passwd", "-c", f, "alice")).isEqualTo(2);
     assertThat(err.toString()).contains("--stdin");
   }
+
+  @Test
+  void aBrokerWhosePasswordFileIsMissingSaysHowToMakeIt(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("s.yaml");
+    Path missing = dir.resolve("missing-passwd");
+    Files.writeString(
+        config,
+        "listener:\n  port: 0\n  bind: 127.0.0.1\n"
+            + "security:\n  authenticators: [file]\n  password_file: "
+            + missing
+            + "\n",
+        StandardCharsets.UTF_8);
+    assertThat(run("", "broker", "--config", config.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("security.password_file")
+        .contains("starling passwd -c " + missing);
+  }
 }

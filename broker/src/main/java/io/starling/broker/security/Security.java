@@ -55,7 +55,7 @@ public final class Security implements AutoCloseable {
     this.config = broker.security();
     this.abuse = broker.abuse();
     this.stats = stats;
-    this.acl = config.aclFile() == null ? Acl.ALLOW_ALL : Acl.load(config.aclFile());
+    this.acl = config.aclFile() == null ? Acl.ALLOW_ALL : loadAcl(config.aclFile());
     this.chain = createChain(config);
     this.guard = new ConnectionGuard(abuse, System::nanoTime);
     this.memory = MemoryGuard.forThisJvm(abuse.memoryHighWatermarkPercent());
@@ -115,6 +115,16 @@ public final class Security implements AutoCloseable {
       FileWatch acls = new FileWatch(config.aclFile());
       scheduler.scheduleWithFixedDelay(
           () -> reloadIfChanged(passwords, acls), every, every, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Acl loadAcl(java.nio.file.Path file) throws IOException {
+    try {
+      return Acl.load(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException("security.acl_file: " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new IOException("security.acl_file: " + e.getMessage(), e);
     }
   }
 

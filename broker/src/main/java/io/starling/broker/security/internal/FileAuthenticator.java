@@ -61,7 +61,19 @@ public final class FileAuthenticator implements Authenticator {
     this.path = path;
     this.cacheNanos = TimeUnit.SECONDS.toNanos(cacheSeconds);
     new SecureRandom().nextBytes(cacheKey);
-    this.file = PasswordFile.load(path);
+    try {
+      this.file = PasswordFile.load(path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new java.io.IOException(
+          "security.password_file: "
+              + path
+              + " does not exist (create it with: starling passwd -c "
+              + path
+              + " USER)",
+          e);
+    } catch (java.io.IOException e) {
+      throw new java.io.IOException("security.password_file: " + e.getMessage(), e);
+    }
   }
 
   @Override
