@@ -10,6 +10,7 @@ import io.starling.broker.config.ConfigLoader;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.ConnAck;
+import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PubAck;
 import io.starling.codec.packet.Publish;
@@ -138,17 +139,22 @@ class AbuseLimitsIT {
   @Test
   void aClientOverItsBandwidthIsThrottled() throws Exception {
     start("  max_publish_bytes_rate: 10KiB\n");
-    RawClient sub = subscriber();
+    // QoS 1 both ways, so that nothing is dropped for a subscriber that reads in bursts.
+    RawClient sub = connected(uniqueId("sub"));
+    sub.send(Packets.subscribe(1, "rate/#", QoS.AT_LEAST_ONCE));
+    sub.read(SubAck.class);
     RawClient pub = connected(uniqueId("pub"));
     String payload = "x".repeat(1024);
     long start = System.nanoTime();
     // 100 KiB at 10 KiB/s: a one-second burst, then what one read takes (at most 64 KiB) is
     // processed at once; the rest waits for the rate, about 2.6 s.
-    for (int i = 0; i < 100; i++) {
-      pub.send(Packets.publish("rate/t", payload, QoS.AT_MOST_ONCE, 0));
+    for (int i = 1; i <= 100; i++) {
+      pub.send(Packets.publish("rate/t", payload, QoS.AT_LEAST_ONCE, i));
     }
     for (int i = 0; i < 100; i++) {
-      assertThat(sub.read(Duration.ofSeconds(15))).isInstanceOf(Publish.class);
+      MqttPacket p = sub.read(Duration.ofSeconds(15));
+      assertThat(p).isInstanceOf(Publish.class);
+      sub.send(PubAck.of(((Publish) p).packetId()));
     }
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(1000));
   }

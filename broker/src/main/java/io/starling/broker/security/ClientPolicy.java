@@ -4,7 +4,6 @@ import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.routing.Levels;
 import io.starling.broker.security.AuthResult.TopicGrants;
 import io.starling.broker.security.internal.RateLimiter;
-import io.starling.codec.MqttVersion;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Subscription;
 import java.util.ArrayList;
@@ -29,27 +28,21 @@ public final class ClientPolicy {
   private final String username;
   private final String clientId;
   private final TopicGrants grants;
-  private final MqttVersion version;
   private final RateLimiter messages;
   private final RateLimiter bytes;
-  private final Map<String, Boolean> writable = new HashMap<>();
-  private final Map<String, Boolean> readable = new HashMap<>();
+  // Made on first use: most brokers run without an ACL, and idle connections should cost little.
+  private Map<String, Boolean> writable;
+  private Map<String, Boolean> readable;
   private Acl cachedFor;
   private boolean throttled;
   private long pausedUntil;
 
   ClientPolicy(
-      Security security,
-      String username,
-      String clientId,
-      TopicGrants grants,
-      MqttVersion version,
-      AbuseLimits limits) {
+      Security security, String username, String clientId, TopicGrants grants, AbuseLimits limits) {
     this.security = security;
     this.username = username;
     this.clientId = clientId;
     this.grants = grants;
-    this.version = version;
     this.messages = limits.maxPublishRate() > 0 ? new RateLimiter(limits.maxPublishRate()) : null;
     this.bytes =
         limits.maxPublishBytesRate() > 0 ? new RateLimiter(limits.maxPublishBytesRate()) : null;
@@ -62,12 +55,12 @@ public final class ClientPolicy {
 
   /** Whether the client may publish to {@code topic}. */
   public boolean canPublish(String topic) {
-    return cached(writable, topic, Acl.Access.WRITE);
+    return cached(topic, Acl.Access.WRITE);
   }
 
   /** Whether a message on {@code topic} may be delivered to the client. */
   public boolean canReceive(String topic) {
-    return cached(readable, topic, Acl.Access.READ);
+    return cached(topic, Acl.Access.READ);
   }
 
   /**
@@ -194,21 +187,17 @@ public final class ClientPolicy {
     return security.abuse().publishRateAction();
   }
 
-  /** The protocol version, for version-aware answers. */
-  public MqttVersion version() {
-    return version;
-  }
-
-  private boolean cached(Map<String, Boolean> cache, String topic, Acl.Access access) {
+  private boolean cached(String topic, Acl.Access access) {
     Acl acl = security.acl();
     if (grants == null && acl == Acl.ALLOW_ALL) {
       return access == Acl.Access.READ || !topic.startsWith("$");
     }
-    if (cachedFor != acl) {
-      writable.clear();
-      readable.clear();
+    if (cachedFor != acl || writable == null) {
+      writable = new HashMap<>();
+      readable = new HashMap<>();
       cachedFor = acl;
     }
+    Map<String, Boolean> cache = access == Acl.Access.WRITE ? writable : readable;
     Boolean known = cache.get(topic);
     if (known != null) {
       return known;

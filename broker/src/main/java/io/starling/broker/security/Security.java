@@ -9,7 +9,6 @@ import io.starling.broker.security.internal.FileWatch;
 import io.starling.broker.security.internal.MemoryGuard;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.broker.transport.ConnectionAttributes;
-import io.starling.codec.MqttVersion;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Connect;
 import java.io.IOException;
@@ -51,6 +50,12 @@ public final class Security implements AutoCloseable {
   private final MemoryGuard memory;
   private volatile Acl acl;
 
+  /**
+   * The one policy all anonymous clients share when it holds no per-client state (no ACL file, no
+   * publish rate limits), or null.
+   */
+  private final Login sharedPolicy;
+
   private Security(BrokerConfig broker, BrokerStats stats) throws IOException {
     this.config = broker.security();
     this.abuse = broker.abuse();
@@ -68,6 +73,12 @@ public final class Security implements AutoCloseable {
             new ArrayBlockingQueue<>(1024),
             daemon("starling-auth"));
     this.scheduler = new ScheduledThreadPoolExecutor(1, daemon("starling-security"));
+    boolean stateless =
+        config.aclFile() == null && abuse.maxPublishRate() == 0 && abuse.maxPublishBytesRate() == 0;
+    this.sharedPolicy =
+        stateless
+            ? new Login(ReasonCode.SUCCESS, new ClientPolicy(this, null, null, null, abuse))
+            : null;
     scheduler.setRemoveOnCancelPolicy(true);
   }
 
@@ -218,17 +229,16 @@ public final class Security implements AutoCloseable {
       then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
       return;
     }
-    MqttVersion version = connect.version();
     String certificateUser = channel.attr(ConnectionAttributes.CERTIFICATE_USERNAME).get();
     if (certificateUser != null) {
-      then.accept(success(certificateUser, null, clientId, version));
+      then.accept(success(certificateUser, null, clientId));
       return;
     }
     boolean anonymous = connect.username() == null && connect.password() == null;
     if (anonymous || chain.isEmpty()) {
       Boolean listener = channel.attr(ConnectionAttributes.ALLOW_ANONYMOUS).get();
       if (listener != null ? listener : config.anonymousAllowed()) {
-        then.accept(success(connect.username(), null, clientId, version));
+        then.accept(success(connect.username(), null, clientId));
       } else {
         then.accept(failed(ReasonCode.NOT_AUTHORIZED, connect, clientId, address));
       }
@@ -241,7 +251,7 @@ public final class Security implements AutoCloseable {
             connect.password() == null ? null : connect.password().toByteArray(),
             channel.remoteAddress(),
             channel.attr(ConnectionAttributes.LISTENER_NAME).get(),
-            version);
+            connect.version());
     // Nothing the client sends before CONNACK can be processed; stop reading it meanwhile so that
     // packets piled up behind a slow login cannot take memory.
     channel.config().setAutoRead(false);
@@ -297,7 +307,7 @@ public final class Security implements AutoCloseable {
         AuthResult r = a.authenticate(request);
         switch (r.outcome()) {
           case ALLOW -> {
-            return success(r.username(), r.grants(), request.clientId(), request.version());
+            return success(r.username(), r.grants(), request.clientId());
           }
           case BAD_CREDENTIALS -> {
             return failed(
@@ -320,8 +330,11 @@ public final class Security implements AutoCloseable {
     }
   }
 
-  private Login success(String user, AuthResult.TopicGrants grants, String id, MqttVersion v) {
-    return new Login(ReasonCode.SUCCESS, new ClientPolicy(this, user, id, grants, v, abuse));
+  private Login success(String user, AuthResult.TopicGrants grants, String id) {
+    if (user == null && grants == null && sharedPolicy != null) {
+      return sharedPolicy; // nothing per client to remember: save the memory on idle connections
+    }
+    return new Login(ReasonCode.SUCCESS, new ClientPolicy(this, user, id, grants, abuse));
   }
 
   private Login failed(ReasonCode reason, Connect c, String clientId, InetAddress address) {
