@@ -17,6 +17,7 @@ import io.starling.broker.config.BrokerConfig.Listener;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.security.EnhancedAuthenticator;
+import io.starling.broker.security.Security;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.session.SessionLifecycle;
@@ -54,6 +55,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final SessionRegistry sessions;
   private final SessionLifecycle lifecycle;
   private final Map<String, EnhancedAuthenticator> authenticators = new ConcurrentHashMap<>();
+  private final Security security;
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final String transportName;
@@ -67,8 +69,13 @@ public final class Broker implements BrokerContext, AutoCloseable {
 
   private SysPublisher sys;
 
-  private Broker(BrokerConfig config) {
+  private Broker(BrokerConfig config) throws BrokerStartException {
     this.config = config;
+    try {
+      this.security = Security.start(config, stats);
+    } catch (java.io.IOException e) {
+      throw new BrokerStartException(e.getMessage(), e);
+    }
     this.sessions = new SessionRegistry(config.limits(), stats);
     this.subscriptions =
         new Subscriptions(
@@ -254,6 +261,11 @@ public final class Broker implements BrokerContext, AutoCloseable {
     return subscriptions;
   }
 
+  @Override
+  public Security security() {
+    return security;
+  }
+
   public SessionRegistry sessions() {
     return sessions;
   }
@@ -326,6 +338,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
     // will is published.
     bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    security.close();
     log.info("Starling stopped");
   }
 }

@@ -18,6 +18,14 @@ public interface BrokerContext {
   /** Subscription bookkeeping (topic tree, sessions' own lists, counts). */
   Subscriptions subscriptions();
 
+  /**
+   * Authentication, authorisation and abuse limits. The default, for test doubles, lets every
+   * client in and allows everything, as a broker without security settings does.
+   */
+  default io.starling.broker.security.Security security() {
+    return io.starling.broker.security.Security.open();
+  }
+
   /** Whether the broker is stopping: no wills are published then. */
   boolean isShuttingDown();
 

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       BenchCommand.class,
       CertCommand.class,
+      PasswdCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -16,11 +16,21 @@ import java.util.Set;
  * @param ioThreads event-loop threads; 0 means one per available processor
  * @param protocol what the broker offers at the protocol level (told to MQTT 5.0 clients in
  *     CONNACK)
+ * @param security authentication and authorisation
+ * @param abuse limits against misbehaving clients
  */
 public record BrokerConfig(
-    List<Listener> listeners, Limits limits, Sys sys, int ioThreads, Protocol protocol) {
+    List<Listener> listeners,
+    Limits limits,
+    Sys sys,
+    int ioThreads,
+    Protocol protocol,
+    SecurityConfig security,
+    AbuseLimits abuse) {
   public BrokerConfig {
     Objects.requireNonNull(protocol, "protocol");
+    Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(abuse, "abuse");
     listeners = List.copyOf(listeners);
     if (listeners.isEmpty()) {
       throw new IllegalArgumentException("listeners must hold at least one listener");
@@ -42,7 +52,13 @@ public record BrokerConfig(
   /** A broker on 0.0.0.0:1883 with the default limits. */
   public static BrokerConfig defaults() {
     return new BrokerConfig(
-        List.of(Listener.DEFAULT), Limits.DEFAULT, Sys.DEFAULT, 0, Protocol.DEFAULT);
+        List.of(Listener.DEFAULT),
+        Limits.DEFAULT,
+        Sys.DEFAULT,
+        0,
+        Protocol.DEFAULT,
+        SecurityConfig.DEFAULT,
+        AbuseLimits.DEFAULT);
   }
 
   /**
@@ -70,22 +86,32 @@ public record BrokerConfig(
 
   /** A copy with other listeners. */
   public BrokerConfig withListeners(List<Listener> listeners) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
   }
 
   /** A copy with other limits. */
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
   }
 
   /** A copy with other {@code $SYS} settings. */
   public BrokerConfig withSys(Sys sys) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
+  }
+
+  /** A copy with other security settings. */
+  public BrokerConfig withSecurity(SecurityConfig security) {
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
+  }
+
+  /** A copy with other abuse limits. */
+  public BrokerConfig withAbuse(AbuseLimits abuse) {
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
   }
 
   /** A copy with other protocol settings. */
   public BrokerConfig withProtocol(Protocol protocol) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
   }
 
   /**

@@ -27,7 +27,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * defaults.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("listeners", "limits", "sys", "io_threads", "mqtt");
+  private static final Set<String> TOP =
+      Set.of("listeners", "limits", "sys", "io_threads", "mqtt", "security", "abuse");
   private static final Set<String> LIMITS =
       Set.of(
           "max_connections",
@@ -120,7 +121,15 @@ public final class ConfigLoader {
                   0,
                   Integer.MAX_VALUE));
       int ioThreads = integer(top, "io_threads", defaults.ioThreads(), 0, 1024);
-      return new BrokerConfig(listeners, parsedLimits, parsedSys, ioThreads, protocol(mqtt));
+      SecuritySections sections = new SecuritySections(this);
+      return new BrokerConfig(
+          listeners,
+          parsedLimits,
+          parsedSys,
+          ioThreads,
+          protocol(mqtt),
+          sections.security(top),
+          sections.abuse(top));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e);
     }
@@ -149,7 +158,7 @@ public final class ConfigLoader {
     return text == null ? "" : text.trim();
   }
 
-  private Map<String, Node> section(Map<String, Node> parent, String key, Set<String> allowed)
+  Map<String, Node> section(Map<String, Node> parent, String key, Set<String> allowed)
       throws ConfigException {
     Node node = parent.get(key);
     return node == null ? Map.of() : mapping(node, key + ".", allowed);
@@ -167,7 +176,7 @@ public final class ConfigLoader {
         throw error(t.getKeyNode(), "keys must be plain names");
       }
       String key = k.getValue();
-      if (!allowed.contains(key)) {
+      if (allowed != null && !allowed.contains(key)) {
         throw error(
             k,
             "unknown key '"
@@ -248,7 +257,7 @@ public final class ConfigLoader {
     return Math.multiplyExact(Long.parseLong(t), multiplier);
   }
 
-  private static String leaf(String key) {
+  static String leaf(String key) {
     return key.substring(key.lastIndexOf('.') + 1);
   }
 

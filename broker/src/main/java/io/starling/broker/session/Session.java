@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 
 /**
  * The state the broker keeps for one client identifier: subscriptions, outbound messages queued and
@@ -35,6 +36,9 @@ import java.util.function.BiPredicate;
  * a task run on the current owner ({@link #moveTo}).
  */
 public final class Session implements Backpressure {
+  /** Read permissions of the attached client; null when it may receive everything. */
+  private Predicate<String> readFilter;
+
   private final String clientId;
   private final Limits limits;
   private final BrokerStats stats;
@@ -73,6 +77,14 @@ public final class Session implements Backpressure {
     this.owner = owner;
     this.limits = limits;
     this.stats = stats;
+  }
+
+  /**
+   * Sets the check each delivery must pass (the client's read permissions), or {@code null} for
+   * none. On the owner loop, when a connection attaches.
+   */
+  public void readFilter(Predicate<String> filter) {
+    this.readFilter = filter;
   }
 
   public String clientId() {
@@ -245,6 +257,10 @@ public final class Session implements Backpressure {
   public void deliver(
       Message message, QoS qos, boolean retain, int[] subscriptionIds, SharedGroup group) {
     if (destroyed) {
+      return;
+    }
+    if (readFilter != null && !readFilter.test(message.topic())) {
+      stats.deliveriesDenied.increment(); // the ACL withholds this topic from this client
       return;
     }
     if (qos == QoS.AT_MOST_ONCE) {

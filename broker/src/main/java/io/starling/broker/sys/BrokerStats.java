@@ -25,6 +25,21 @@ public final class BrokerStats {
   /** Messages not sent to a subscriber because they exceed its maximum packet size. */
   public final LongAdder tooLargeDropped = new LongAdder();
 
+  /** PUBLISH packets the ACL refused (3.1.1 drops them silently). */
+  public final LongAdder publishDenied = new LongAdder();
+
+  /** Subscriptions the ACL refused. */
+  public final LongAdder subscribeDenied = new LongAdder();
+
+  /** Deliveries the ACL withheld (a wide subscription over a denied topic). */
+  public final LongAdder deliveriesDenied = new LongAdder();
+
+  /** CONNECTs refused for bad credentials or missing authorisation. */
+  public final LongAdder loginsFailed = new LongAdder();
+
+  /** Connections refused or closed by an abuse limit (per address, flapping, rate). */
+  public final LongAdder abuseRefused = new LongAdder();
+
   public final AtomicLong subscriptions = new AtomicLong();
   public final AtomicLong queuedMessages = new AtomicLong();
   public final AtomicLong persistentSessions = new AtomicLong();

@@ -73,6 +73,12 @@ public final class SysPublisher {
             + s.tooLargeDropped.sum());
     publish("publish/messages/expired", s.expiredDropped.sum());
     publish("publish/messages/dropped/sys", s.publishDroppedSys.sum());
+    // security: what the ACL and the abuse limits refused
+    publish("publish/messages/dropped/denied", s.publishDenied.sum());
+    publish("subscriptions/denied", s.subscribeDenied.sum());
+    publish("security/deliveries/denied", s.deliveriesDenied.sum());
+    publish("security/logins/failed", s.loginsFailed.sum());
+    publish("security/abuse/refused", s.abuseRefused.sum());
     publish("bytes/received", s.bytesReceived.sum());
     publish("bytes/sent", s.bytesSent.sum());
     publish("subscriptions/count", s.subscriptions.get());

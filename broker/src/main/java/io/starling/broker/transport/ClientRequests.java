@@ -1,7 +1,9 @@
 package io.starling.broker.transport;
 
+import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.routing.Levels;
 import io.starling.broker.routing.Message;
+import io.starling.broker.security.ClientPolicy;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Properties;
@@ -13,6 +15,7 @@ import io.starling.codec.packet.PubRel;
 import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.SubAck;
 import io.starling.codec.packet.Subscribe;
+import io.starling.codec.packet.Subscription;
 import io.starling.codec.packet.UnsubAck;
 import io.starling.codec.packet.Unsubscribe;
 import java.util.ArrayList;
@@ -49,12 +52,20 @@ final class ClientRequests {
     }
     var stats = conn.broker.stats();
     stats.publishReceived.increment();
+    if (!withinPublishRate(p)) {
+      return;
+    }
     boolean route = true;
     ReasonCode outcome = ReasonCode.SUCCESS;
     if (topic.startsWith("$")) {
       // Topics starting with $ are the broker's: drop the message, count it, and tell a 5.0
       // client it was not allowed; a 3.1.1 client has no way to hear it.
       stats.publishDroppedSys.increment();
+      route = false;
+      outcome = ReasonCode.NOT_AUTHORIZED;
+    } else if (!conn.policy.canPublish(topic)) {
+      // The ACL refuses it: 3.1.1 drops it silently (acknowledged, counted); 5.0 says 0x87.
+      stats.publishDenied.increment();
       route = false;
       outcome = ReasonCode.NOT_AUTHORIZED;
     }
@@ -79,6 +90,26 @@ final class ClientRequests {
         conn.write(new PubRec(p.packetId(), outcome, Properties.EMPTY));
       }
     }
+  }
+
+  /**
+   * Applies {@code abuse.max_publish_rate} and {@code max_publish_bytes_rate}. Over the rate, a
+   * throttled client is not read until it is back within it; otherwise the connection ends (5.0:
+   * DISCONNECT 0x96 first). Returns false when the packet is not to be processed.
+   */
+  private boolean withinPublishRate(Publish p) {
+    ClientPolicy policy = conn.policy;
+    long ahead = policy.publishAhead(p.topic().length() + p.payload().readableBytes());
+    if (ahead == 0) {
+      return true;
+    }
+    if (policy.rateAction() == AbuseLimits.RateAction.THROTTLE) {
+      policy.throttle(conn.channel(), ahead);
+      return true;
+    }
+    conn.broker.stats().abuseRefused.increment();
+    conn.disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "over the publish rate limit");
+    return false;
   }
 
   private int route(Publish p, String topic) {
@@ -150,10 +181,24 @@ final class ClientRequests {
 
   void onSubscribe(Subscribe sub) {
     int id = sub.properties().intValue(PropertyId.SUBSCRIPTION_IDENTIFIER).orElse(0);
-    boolean[] existed = new boolean[sub.subscriptions().size()];
+    List<Subscription> requested = sub.subscriptions();
+    boolean[] existed = new boolean[requested.size()];
     var subscriptions = conn.broker.subscriptions();
+    // The ACL and abuse.max_subscriptions may refuse some filters; the rest are subscribed.
     List<ReasonCode> granted =
-        subscriptions.subscribe(conn.session, sub.subscriptions(), id, existed);
+        conn.policy.subscribe(
+            requested,
+            conn.session.subscriptions(),
+            allowed -> {
+              boolean[] had = new boolean[allowed.size()];
+              List<ReasonCode> codes = subscriptions.subscribe(conn.session, allowed, id, had);
+              for (int i = 0, j = 0; i < requested.size() && j < allowed.size(); i++) {
+                if (requested.get(i) == allowed.get(j)) {
+                  existed[i] = had[j++];
+                }
+              }
+              return codes;
+            });
     conn.write(new SubAck(sub.packetId(), granted, Properties.EMPTY));
     subscriptions.sendRetained(conn.session, sub.subscriptions(), granted, id, existed);
   }

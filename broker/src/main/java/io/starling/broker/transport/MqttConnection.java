@@ -11,7 +11,10 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.broker.BrokerContext;
 import io.starling.broker.config.Protocol;
+import io.starling.broker.security.ClientPolicy;
 import io.starling.broker.security.EnhancedAuthenticator;
+import io.starling.broker.security.Login;
+import io.starling.broker.security.ReadThrottle;
 import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
@@ -108,6 +111,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   /** The user name enhanced authentication established, or null. */
   String authenticatedUser;
 
+  /** What this client may do; set once security let it in. */
+  ClientPolicy policy;
+
   /** Packets that came right behind CONNECT, before the session was attached. */
   private List<MqttPacket> pending = List.of();
 
@@ -122,6 +128,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   @Override
   public MqttVersion version() {
     return version == null ? MqttVersion.V3_1_1 : version;
+  }
+
+  /** The connection's channel. */
+  io.netty.channel.Channel channel() {
+    return ctx.channel();
   }
 
   @Override
@@ -193,6 +204,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (!broker.security().admit(ctx.channel())) { // per-address connection limits
+      ctx.close();
+      return;
+    }
     // A socket that sends no CONNECT in time is closed [MQTT-3.1.4-1 and section 3.1].
     timer =
         ctx.executor()
@@ -232,6 +247,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     ctx.flush();
     if (congested != null) {
       pause(congested);
+    }
+    if (broker.security().isMemoryHigh()) { // the global memory high-water mark
+      ReadThrottle.pauseWhileMemoryHigh(ctx.channel(), broker.security());
     }
   }
 
@@ -368,6 +386,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     Will w = willDone ? null : will;
     willDone = true;
     will = null;
+    if (w != null && policy != null && !policy.canPublish(w.topic())) {
+      broker.stats().publishDenied.increment(); // a will may not go where the ACL forbids
+      w = null;
+    }
     s.detach();
     broker.lifecycle().disconnected(s, sessionExpirySeconds, w);
   }
@@ -521,6 +543,28 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       refuse(ReasonCode.SERVER_UNAVAILABLE, null);
       return;
     }
+    String chosenId = id;
+    String assignedId = assigned;
+    // Authentication runs off the event loop; the answer comes back on it.
+    Consumer<Login> then = login -> onLogin(c, chosenId, assignedId, authProperties, login);
+    if (authenticatedUser != null) {
+      broker.security().loginAuthenticated(authenticatedUser, id, ctx.channel(), then);
+    } else {
+      broker.security().login(c, id, ctx.channel(), then);
+    }
+  }
+
+  /** CONNECT continues here once security has decided, on this event loop. */
+  private void onLogin(
+      Connect c, String id, String assigned, Properties authProperties, Login login) {
+    if (!login.isSuccess()) {
+      refuse(login.reason(), null);
+      return;
+    }
+    if (!ctx.channel().isActive()) {
+      return; // the client left while it was being authenticated
+    }
+    policy = login.policy();
     counted = true;
     broker.stats().connected();
     clientId = id;
@@ -554,6 +598,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
    */
   public void onSessionReady(Session s, boolean sessionPresent) {
     session = s;
+    s.readFilter(policy.receiveFilter()); // the ACL applies to deliveries
     if (!ctx.channel().isActive()) {
       // The client went away while its session was handed over.
       s.attach(this, sessionExpirySeconds > 0);

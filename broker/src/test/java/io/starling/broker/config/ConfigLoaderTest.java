@@ -117,4 +117,55 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("no/such/file.yaml");
   }
+
+  @Test
+  void securityAndAbuseSectionsAreRead() throws Exception {
+    BrokerConfig c =
+        ConfigLoader.parse(
+            String.join(
+                "\n",
+                "security:",
+                "  allow_anonymous: false",
+                "  authenticators: [file, jwt, my-ldap]",
+                "  password_file: /etc/starling/passwd",
+                "  acl_file: /etc/starling/acl",
+                "  jwt:",
+                "    username_claim: email",
+                "  plugins:",
+                "    my-ldap:",
+                "      url: ldap://x",
+                "abuse:",
+                "  max_publish_rate: 100",
+                "  publish_rate_action: disconnect",
+                "  max_connections_per_address: 20"),
+            "t.yaml");
+    assertThat(c.security().anonymousAllowed()).isFalse();
+    assertThat(c.security().authenticators()).containsExactly("file", "jwt", "my-ldap");
+    assertThat(c.security().passwordFile()).isEqualTo(Path.of("/etc/starling/passwd"));
+    assertThat(c.security().jwt().usernameClaim()).isEqualTo("email");
+    assertThat(c.security().plugins().get("my-ldap")).containsEntry("url", "ldap://x");
+    assertThat(c.abuse().maxPublishRate()).isEqualTo(100);
+    assertThat(c.abuse().publishRateAction()).isEqualTo(AbuseLimits.RateAction.DISCONNECT);
+    assertThat(c.abuse().maxConnectionsPerAddress()).isEqualTo(20);
+  }
+
+  @Test
+  void anonymousIsAllowedByDefaultOnlyWithoutAuthenticators() throws Exception {
+    assertThat(BrokerConfig.defaults().security().anonymousAllowed()).isTrue();
+    BrokerConfig c = ConfigLoader.parse("security:\n  authenticators: [jwt]\n", "t.yaml");
+    assertThat(c.security().anonymousAllowed()).isFalse();
+  }
+
+  @Test
+  void badSecurityValuesNameTheKey() {
+    assertThatThrownBy(() -> ConfigLoader.parse("security:\n  authenticators: file\n", "t.yaml"))
+        .hasMessageContaining("t.yaml:2")
+        .hasMessageContaining("security.authenticators");
+    assertThatThrownBy(() -> ConfigLoader.parse("security:\n  authenticators: [file]\n", "t.yaml"))
+        .hasMessageContaining("security.password_file");
+    assertThatThrownBy(() -> ConfigLoader.parse("abuse:\n  publish_rate_action: shout\n", "t.yaml"))
+        .hasMessageContaining("abuse.publish_rate_action");
+    assertThatThrownBy(() -> ConfigLoader.parse("security:\n  jwt:\n    algo: x\n", "t.yaml"))
+        .hasMessageContaining("security.jwt.algo");
+  }
 }

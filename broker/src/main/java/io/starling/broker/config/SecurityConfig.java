@@ -1,0 +1,160 @@
+package io.starling.broker.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Who may connect and what they may do: the {@code security:} section of the config file.
+ *
+ * @param allowAnonymous whether clients without a user name and password are let in; {@code null}
+ *     means automatic: true when no authenticator is configured, false once one is
+ * @param authenticators the authenticator chain by name ({@code file}, {@code jwt} or the name a
+ *     {@link io.starling.broker.security.AuthenticatorProvider} reports), asked in order
+ * @param passwordFile the password file for the {@code file} authenticator, or {@code null}
+ * @param aclFile the ACL file, or {@code null} for "every authenticated client may do anything"
+ * @param reloadIntervalSeconds how often the password and ACL files are checked for changes; 0
+ *     turns reloading off
+ * @param authThreads threads that run authenticators (they may block)
+ * @param authTimeoutMillis how long the chain may take for one CONNECT before it is refused
+ * @param authCacheSeconds how long a successful password check is remembered, so that a reconnect
+ *     storm does not redo the slow hash; 0 turns the cache off
+ * @param jwt settings of the {@code jwt} authenticator
+ * @param plugins options for custom authenticators, by authenticator name
+ */
+public record SecurityConfig(
+    Boolean allowAnonymous,
+    List<String> authenticators,
+    Path passwordFile,
+    Path aclFile,
+    int reloadIntervalSeconds,
+    int authThreads,
+    int authTimeoutMillis,
+    int authCacheSeconds,
+    Jwt jwt,
+    Map<String, Map<String, String>> plugins) {
+  public static final SecurityConfig DEFAULT =
+      new SecurityConfig(null, List.of(), null, null, 5, 2, 5000, 300, Jwt.DEFAULT, Map.of());
+
+  public SecurityConfig {
+    authenticators = List.copyOf(authenticators);
+    plugins = Map.copyOf(plugins);
+    Objects.requireNonNull(jwt, "jwt");
+    if (reloadIntervalSeconds < 0) {
+      throw new IllegalArgumentException("security.reload_interval_seconds must be 0 or more");
+    }
+    if (authThreads < 1) {
+      throw new IllegalArgumentException("security.auth_threads must be at least 1");
+    }
+    if (authTimeoutMillis < 1) {
+      throw new IllegalArgumentException("security.auth_timeout_millis must be at least 1");
+    }
+    if (authCacheSeconds < 0) {
+      throw new IllegalArgumentException("security.auth_cache_seconds must be 0 or more");
+    }
+    if (authenticators.contains("file") && passwordFile == null) {
+      throw new IllegalArgumentException(
+          "security.password_file is needed by the 'file' authenticator");
+    }
+  }
+
+  /** Whether anonymous clients are let in, with the automatic default resolved. */
+  public boolean anonymousAllowed() {
+    return allowAnonymous != null ? allowAnonymous : authenticators.isEmpty();
+  }
+
+  /** A copy with another authenticator chain and files, for tests and embedding. */
+  public SecurityConfig with(
+      Boolean allowAnonymous, List<String> authenticators, Path passwordFile, Path aclFile) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authCacheSeconds,
+        jwt,
+        plugins);
+  }
+
+  /** A copy with other JWT settings. */
+  public SecurityConfig withJwt(Jwt jwt) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authCacheSeconds,
+        jwt,
+        plugins);
+  }
+
+  /** A copy with other timing settings. */
+  public SecurityConfig withTiming(
+      int reloadIntervalSeconds, int authThreads, int authTimeoutMillis, int authCacheSeconds) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authCacheSeconds,
+        jwt,
+        plugins);
+  }
+
+  /** A copy with options for custom authenticators. */
+  public SecurityConfig withPlugins(Map<String, Map<String, String>> plugins) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authCacheSeconds,
+        jwt,
+        plugins);
+  }
+
+  /**
+   * The {@code jwt} authenticator: the token comes in the CONNECT password field.
+   *
+   * @param hmacSecretFile a file holding the HS256 secret (at least 32 bytes), or {@code null}
+   * @param rsaPublicKeyFile a PEM file holding the RS256 public key, or {@code null}
+   * @param usernameClaim the claim that names the user
+   * @param publishClaim a claim listing topic filters the user may publish to, or {@code null}
+   * @param subscribeClaim a claim listing topic filters the user may subscribe to, or {@code null}
+   * @param issuer the required {@code iss}, or {@code null} for any
+   * @param audience the required {@code aud}, or {@code null} for any
+   * @param clockSkewSeconds tolerance when checking {@code exp} and {@code nbf}
+   */
+  public record Jwt(
+      Path hmacSecretFile,
+      Path rsaPublicKeyFile,
+      String usernameClaim,
+      String publishClaim,
+      String subscribeClaim,
+      String issuer,
+      String audience,
+      int clockSkewSeconds) {
+    public static final Jwt DEFAULT =
+        new Jwt(null, null, "sub", "mqtt_publish", "mqtt_subscribe", null, null, 30);
+
+    public Jwt {
+      Objects.requireNonNull(usernameClaim, "usernameClaim");
+      if (clockSkewSeconds < 0) {
+        throw new IllegalArgumentException("security.jwt.clock_skew_seconds must be 0 or more");
+      }
+    }
+  }
+}

@@ -1,0 +1,419 @@
+package io.starling.broker.security;
+
+import io.netty.channel.Channel;
+import io.starling.broker.config.AbuseLimits;
+import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.config.SecurityConfig;
+import io.starling.broker.security.internal.ConnectionGuard;
+import io.starling.broker.security.internal.FileWatch;
+import io.starling.broker.security.internal.MemoryGuard;
+import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.transport.ConnectionAttributes;
+import io.starling.codec.ReasonCode;
+import io.starling.codec.packet.Connect;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's security facade: the connection gate, the authenticator chain, the ACL and the abuse
+ * limits. Connections call it at a few points ({@link #admit} when accepted, {@link #login} at
+ * CONNECT, {@link ClientPolicy} for each PUBLISH, SUBSCRIBE and delivery, {@link #isMemoryHigh}
+ * after each read batch). Thread-safe: authenticators run on a bounded executor, files are re-read
+ * on a scheduler thread, never on an event loop.
+ */
+public final class Security implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Security.class);
+
+  private final SecurityConfig config;
+  private final AbuseLimits abuse;
+  private final BrokerStats stats;
+  private final List<Authenticator> chain;
+  private final ThreadPoolExecutor authExecutor;
+  private final ScheduledThreadPoolExecutor scheduler;
+  private final ConnectionGuard guard;
+  private final MemoryGuard memory;
+  private volatile Acl acl;
+
+  /**
+   * The one policy all anonymous clients share when it holds no per-client state (no ACL file, no
+   * publish rate limits), or null.
+   */
+  private final Login sharedPolicy;
+
+  private Security(BrokerConfig broker, BrokerStats stats) throws IOException {
+    this.config = broker.security();
+    this.abuse = broker.abuse();
+    this.stats = stats;
+    this.acl = config.aclFile() == null ? Acl.ALLOW_ALL : loadAcl(config.aclFile());
+    this.chain = createChain(config);
+    this.guard = new ConnectionGuard(abuse, System::nanoTime);
+    this.memory = MemoryGuard.forThisJvm(abuse.memoryHighWatermarkPercent());
+    this.authExecutor =
+        new ThreadPoolExecutor(
+            config.authThreads(),
+            config.authThreads(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(1024),
+            daemon("starling-auth"));
+    this.scheduler = new ScheduledThreadPoolExecutor(1, daemon("starling-security"));
+    boolean stateless =
+        config.aclFile() == null && abuse.maxPublishRate() == 0 && abuse.maxPublishBytesRate() == 0;
+    this.sharedPolicy =
+        stateless
+            ? new Login(ReasonCode.SUCCESS, new ClientPolicy(this, null, null, null, abuse))
+            : null;
+    scheduler.setRemoveOnCancelPolicy(true);
+  }
+
+  /**
+   * Loads the authenticators and files named in the configuration and starts the helper threads.
+   *
+   * @throws IOException if a file cannot be read or an authenticator cannot start; the message
+   *     names the file or the authenticator
+   */
+  public static Security start(BrokerConfig config, BrokerStats stats) throws IOException {
+    Security s = new Security(config, stats);
+    s.schedule();
+    return s;
+  }
+
+  /** Holds the security of a broker without security settings, made on first use. */
+  private static final class Open {
+    static final Security INSTANCE;
+
+    static {
+      try {
+        INSTANCE = new Security(BrokerConfig.defaults(), new BrokerStats());
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /**
+   * The security of a broker without security settings (anonymous clients allowed, no ACL, no
+   * helper threads running), for test doubles of the broker.
+   */
+  public static Security open() {
+    return Open.INSTANCE;
+  }
+
+  private void schedule() {
+    if (abuse.memoryHighWatermarkPercent() > 0) {
+      scheduler.scheduleWithFixedDelay(memory::sample, 100, 100, TimeUnit.MILLISECONDS);
+    }
+    scheduler.scheduleWithFixedDelay(guard::sweep, 10, 10, TimeUnit.SECONDS);
+    int every = config.reloadIntervalSeconds();
+    if (every > 0) {
+      FileWatch passwords = new FileWatch(config.passwordFile());
+      FileWatch acls = new FileWatch(config.aclFile());
+      scheduler.scheduleWithFixedDelay(
+          () -> reloadIfChanged(passwords, acls), every, every, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Acl loadAcl(java.nio.file.Path file) throws IOException {
+    try {
+      return Acl.load(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException("security.acl_file: " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new IOException("security.acl_file: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<Authenticator> createChain(SecurityConfig config) throws IOException {
+    Map<String, AuthenticatorProvider> providers = new java.util.HashMap<>();
+    for (AuthenticatorProvider p : ServiceLoader.load(AuthenticatorProvider.class)) {
+      providers.putIfAbsent(p.name(), p);
+    }
+    List<Authenticator> chain = new ArrayList<>();
+    for (String name : config.authenticators()) {
+      AuthenticatorProvider p = providers.get(name);
+      if (p == null) {
+        throw new IOException(
+            "security.authenticators: no authenticator named '"
+                + name
+                + "' (known: "
+                + String.join(", ", new java.util.TreeSet<>(providers.keySet()))
+                + ")");
+      }
+      try {
+        chain.add(p.create(config, config.plugins().getOrDefault(name, Map.of())));
+      } catch (Exception e) {
+        throw new IOException("authenticator '" + name + "': " + e.getMessage(), e);
+      }
+    }
+    return List.copyOf(chain);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  // ---- the connection gate ------------------------------------------------------------------
+
+  /**
+   * Counts a newly accepted connection against the per-address limits; false means it must be
+   * closed at once (nothing has been read from it). On the channel's event loop.
+   */
+  public boolean admit(Channel channel) {
+    if (abuse.maxConnectionsPerAddress() == 0 && abuse.maxConnectionRatePerAddress() == 0) {
+      return true;
+    }
+    InetAddress address = addressOf(channel);
+    if (address == null) {
+      return true;
+    }
+    if (!guard.admit(address)) {
+      stats.abuseRefused.increment();
+      log.debug("{}: over the per-address connection limits, closing", address);
+      return false;
+    }
+    if (abuse.maxConnectionsPerAddress() > 0) {
+      channel.closeFuture().addListener(f -> guard.closed(address));
+    }
+    return true;
+  }
+
+  private static InetAddress addressOf(Channel channel) {
+    return channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+  }
+
+  /** Whether reading from sockets should pause: memory is over the high-water mark. Any thread. */
+  public boolean isMemoryHigh() {
+    return memory.isHigh();
+  }
+
+  // ---- authentication -----------------------------------------------------------------------
+
+  /**
+   * Decides whether a CONNECT may go on. {@code then} is called on the channel's event loop with
+   * the outcome (at once when no authenticator needs to run). Called on the event loop.
+   *
+   * @param clientId the client id the session will have (generated if CONNECT had none)
+   */
+  public void login(Connect connect, String clientId, Channel channel, Consumer<Login> then) {
+    InetAddress address = addressOf(channel);
+    if (address != null && guard.isLoginBlocked(address)) {
+      stats.abuseRefused.increment();
+      log.info("login refused for client {} from {}: too many failed logins", clientId, address);
+      then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
+      return;
+    }
+    if (!guard.admitClientId(clientId)) {
+      stats.abuseRefused.increment();
+      log.info("login refused for client {} from {}: reconnecting too often", clientId, address);
+      then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
+      return;
+    }
+    String certificateUser = channel.attr(ConnectionAttributes.CERTIFICATE_USERNAME).get();
+    if (certificateUser != null) {
+      then.accept(success(certificateUser, null, clientId));
+      return;
+    }
+    boolean anonymous = connect.username() == null && connect.password() == null;
+    if (anonymous || chain.isEmpty()) {
+      Boolean listener = channel.attr(ConnectionAttributes.ALLOW_ANONYMOUS).get();
+      if (listener != null ? listener : config.anonymousAllowed()) {
+        then.accept(success(connect.username(), null, clientId));
+      } else {
+        then.accept(failed(ReasonCode.NOT_AUTHORIZED, connect, clientId, address));
+      }
+      return;
+    }
+    AuthRequest request =
+        new AuthRequest(
+            clientId,
+            connect.username(),
+            connect.password() == null ? null : connect.password().toByteArray(),
+            channel.remoteAddress(),
+            channel.attr(ConnectionAttributes.LISTENER_NAME).get(),
+            connect.version());
+    // Nothing the client sends before CONNACK can be processed; stop reading it meanwhile so that
+    // packets piled up behind a slow login cannot take memory.
+    channel.config().setAutoRead(false);
+    Consumer<Login> onLoop =
+        l ->
+            channel
+                .eventLoop()
+                .execute(
+                    () -> {
+                      channel.config().setAutoRead(true);
+                      then.accept(l);
+                    });
+    runChainAsync(request, connect, address, onLoop);
+  }
+
+  /**
+   * Lets in a client that MQTT 5.0 enhanced authentication already authenticated as {@code user}:
+   * only the abuse checks of {@link #login} apply, and the ACL of that user. {@code then} is called
+   * at once, on the event loop.
+   */
+  public void loginAuthenticated(
+      String user, String clientId, Channel channel, Consumer<Login> then) {
+    InetAddress address = addressOf(channel);
+    if (address != null && guard.isLoginBlocked(address) || !guard.admitClientId(clientId)) {
+      stats.abuseRefused.increment();
+      log.info("login refused for client {} from {}: too many attempts", clientId, address);
+      then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
+      return;
+    }
+    then.accept(success(user, null, clientId));
+  }
+
+  private void runChainAsync(
+      AuthRequest request, Connect connect, InetAddress address, Consumer<Login> then) {
+    AtomicBoolean done = new AtomicBoolean();
+    FutureTask<Login> task =
+        new FutureTask<>(
+            () -> {
+              Login l = runChain(request, connect, address);
+              if (done.compareAndSet(false, true)) {
+                then.accept(l);
+              }
+              return l;
+            });
+    try {
+      authExecutor.execute(task);
+    } catch (RejectedExecutionException e) {
+      log.warn("login of client {} refused: authentication queue full", request.clientId());
+      then.accept(new Login(ReasonCode.SERVER_BUSY, null));
+      return;
+    }
+    scheduler.schedule(
+        () -> {
+          if (done.compareAndSet(false, true)) {
+            task.cancel(true);
+            log.warn(
+                "login of client {} refused: authenticators took more than {} ms",
+                request.clientId(),
+                config.authTimeoutMillis());
+            then.accept(new Login(ReasonCode.SERVER_UNAVAILABLE, null));
+          }
+        },
+        config.authTimeoutMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private Login runChain(AuthRequest request, Connect connect, InetAddress address) {
+    try {
+      for (Authenticator a : chain) {
+        AuthResult r = a.authenticate(request);
+        switch (r.outcome()) {
+          case ALLOW -> {
+            return success(r.username(), r.grants(), request.clientId());
+          }
+          case BAD_CREDENTIALS -> {
+            return failed(
+                ReasonCode.BAD_USER_NAME_OR_PASSWORD, connect, request.clientId(), address);
+          }
+          case NOT_AUTHORIZED -> {
+            return failed(ReasonCode.NOT_AUTHORIZED, connect, request.clientId(), address);
+          }
+          case CONTINUE -> {}
+        }
+      }
+      return failed(ReasonCode.BAD_USER_NAME_OR_PASSWORD, connect, request.clientId(), address);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Login(ReasonCode.SERVER_UNAVAILABLE, null);
+    } catch (Exception e) {
+      // The request's toString hides the password; exception messages are the backend's.
+      log.warn("authenticator failed for {}: {}", request, e.toString());
+      return new Login(ReasonCode.SERVER_UNAVAILABLE, null);
+    }
+  }
+
+  private Login success(String user, AuthResult.TopicGrants grants, String id) {
+    if (user == null && grants == null && sharedPolicy != null) {
+      return sharedPolicy; // nothing per client to remember: save the memory on idle connections
+    }
+    return new Login(ReasonCode.SUCCESS, new ClientPolicy(this, user, id, grants, abuse));
+  }
+
+  private Login failed(ReasonCode reason, Connect c, String clientId, InetAddress address) {
+    stats.loginsFailed.increment();
+    if (address != null) {
+      guard.loginFailed(address);
+    }
+    // Never the password: only who tried, from where, and why it failed.
+    log.info(
+        "login failed for client {} user {} from {}: {}",
+        clientId,
+        c.username(),
+        address,
+        reason.description());
+    return new Login(reason, null);
+  }
+
+  // ---- files --------------------------------------------------------------------------------
+
+  private void reloadIfChanged(FileWatch passwords, FileWatch acls) {
+    if (passwords.changed()) {
+      for (Authenticator a : chain) {
+        try {
+          a.reload();
+        } catch (Exception e) {
+          log.error("password file reload failed, keeping the old one: {}", e.getMessage());
+        }
+      }
+    }
+    if (acls.changed()) {
+      try {
+        acl = Acl.load(config.aclFile());
+        log.info("ACL file {} reloaded", config.aclFile());
+      } catch (IOException | RuntimeException e) {
+        log.error("ACL file reload failed, keeping the old rules: {}", e.getMessage());
+      }
+    }
+  }
+
+  Acl acl() {
+    return acl;
+  }
+
+  AbuseLimits abuse() {
+    return abuse;
+  }
+
+  BrokerStats stats() {
+    return stats;
+  }
+
+  /** Stops the helper threads and closes the authenticators. */
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    authExecutor.shutdownNow();
+    for (Authenticator a : chain) {
+      try {
+        a.close();
+      } catch (RuntimeException e) {
+        log.warn("closing an authenticator failed: {}", e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package io.starling.broker.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.starling.broker.config.AbuseLimits;
+import io.starling.broker.security.internal.ConnectionGuard;
+import io.starling.broker.security.internal.MemoryGuard;
+import io.starling.broker.security.internal.RateLimiter;
+import java.net.InetAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class ConnectionGuardTest {
+  private final AtomicLong now = new AtomicLong(1_000_000_000L);
+  private static final InetAddress A = InetAddress.getLoopbackAddress();
+
+  private ConnectionGuard guard(int perAddress, int ratePerAddress, int flaps, int failedLogins) {
+    AbuseLimits l =
+        new AbuseLimits(
+            0,
+            0,
+            AbuseLimits.RateAction.THROTTLE,
+            0,
+            perAddress,
+            ratePerAddress,
+            flaps,
+            10,
+            60,
+            failedLogins,
+            0);
+    return new ConnectionGuard(l, now::get);
+  }
+
+  private void advanceSeconds(long s) {
+    now.addAndGet(TimeUnit.SECONDS.toNanos(s));
+  }
+
+  @Test
+  void connectionsPerAddressAreCappedAndFreedOnClose() {
+    ConnectionGuard g = guard(2, 0, 0, 0);
+    assertThat(g.admit(A)).isTrue();
+    assertThat(g.admit(A)).isTrue();
+    assertThat(g.admit(A)).isFalse();
+    g.closed(A);
+    assertThat(g.admit(A)).isTrue();
+  }
+
+  @Test
+  void theConnectionRateIsPerSecond() {
+    ConnectionGuard g = guard(0, 3, 0, 0);
+    for (int i = 0; i < 3; i++) {
+      assertThat(g.admit(A)).isTrue();
+    }
+    assertThat(g.admit(A)).isFalse();
+    advanceSeconds(1);
+    assertThat(g.admit(A)).isTrue();
+  }
+
+  @Test
+  void aFlappingClientIdCoolsOff() {
+    ConnectionGuard g = guard(0, 0, 3, 0);
+    for (int i = 0; i < 3; i++) {
+      assertThat(g.admitClientId("flappy")).isTrue();
+    }
+    assertThat(g.admitClientId("flappy")).isFalse();
+    assertThat(g.admitClientId("calm")).isTrue();
+    advanceSeconds(30);
+    assertThat(g.admitClientId("flappy")).isFalse();
+    advanceSeconds(31);
+    assertThat(g.admitClientId("flappy")).isTrue();
+  }
+
+  @Test
+  void failedLoginsBlockTheAddressForTheRestOfTheMinute() {
+    ConnectionGuard g = guard(0, 0, 0, 3);
+    g.loginFailed(A);
+    g.loginFailed(A);
+    assertThat(g.isLoginBlocked(A)).isFalse();
+    g.loginFailed(A);
+    assertThat(g.isLoginBlocked(A)).isTrue();
+    advanceSeconds(61);
+    assertThat(g.isLoginBlocked(A)).isFalse();
+  }
+
+  @Test
+  void sweepingForgetsIdleEntries() {
+    ConnectionGuard g = guard(5, 5, 5, 5);
+    g.admit(A);
+    g.admitClientId("x");
+    g.sweep();
+    assertThat(g.size()).isEqualTo(2);
+    g.closed(A);
+    advanceSeconds(120);
+    g.sweep();
+    assertThat(g.size()).isZero();
+    assertThat(g.admit(A)).isTrue();
+  }
+
+  @Test
+  void theRateLimiterAllowsAOneSecondBurstThenPacesAtTheRate() {
+    RateLimiter r = new RateLimiter(100);
+    long t = 0;
+    for (int i = 0; i < 100; i++) {
+      assertThat(r.acquire(1, t)).isZero();
+    }
+    assertThat(r.acquire(1, t)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(10));
+    t += TimeUnit.SECONDS.toNanos(2);
+    assertThat(r.acquire(1, t)).isZero();
+  }
+
+  @Test
+  void theMemoryGuardTripsAtTheWatermarkOfHeapOrDirectMemory() {
+    AtomicLong heap = new AtomicLong(50);
+    AtomicLong direct = new AtomicLong(-1);
+    MemoryGuard m = new MemoryGuard(90, heap::get, 100, direct::get, 100);
+    m.sample();
+    assertThat(m.isHigh()).isFalse();
+    heap.set(95);
+    m.sample();
+    assertThat(m.isHigh()).isTrue();
+    heap.set(10);
+    direct.set(91);
+    m.sample();
+    assertThat(m.isHigh()).isTrue();
+    direct.set(0);
+    m.sample();
+    assertThat(m.isHigh()).isFalse();
+    MemoryGuard off = new MemoryGuard(0, () -> 100, 100, () -> 100, 100);
+    off.sample();
+    assertThat(off.isHigh()).isFalse();
+  }
+}
