@@ -33,9 +33,7 @@ import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.SubAck;
 import io.starling.codec.packet.Subscription;
 import io.starling.codec.packet.UnsubAck;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,9 +70,8 @@ public final class ClientCore {
   private final PacketIds ids = new PacketIds();
   private final Outbound outbound;
   private final Subscriptions subscriptions;
-  private final Set<Integer> qos2Received = new HashSet<>();
+  private final Inbound inbound;
   private final ExecutorService ownCallbacks;
-  private final Consumer<Runnable> callbacks;
   private final Backoff backoff;
   private State state = State.IDLE;
   private Channel channel;
@@ -96,14 +93,16 @@ public final class ClientCore {
     this.outbound = new Outbound(ids, config.offlineBufferMessages(), config.maxInflight());
     this.subscriptions = new Subscriptions(ids);
     this.backoff = new Backoff(config.reconnectMinDelay(), config.reconnectMaxDelay());
+    Consumer<Runnable> callbacks;
     if (config.callbackExecutor() != null) {
       this.ownCallbacks = null;
-      this.callbacks = config.callbackExecutor()::execute;
+      callbacks = config.callbackExecutor()::execute;
     } else {
       this.ownCallbacks =
           Executors.newSingleThreadExecutor(new DefaultThreadFactory("starling-callbacks", true));
-      this.callbacks = ownCallbacks::execute;
+      callbacks = ownCallbacks::execute;
     }
+    this.inbound = new Inbound(subscriptions, callbacks, config.defaultHandler());
     this.bootstrap =
         new Bootstrap()
             .group(group)
@@ -281,12 +280,8 @@ public final class ClientCore {
     }
     switch (packet.type()) {
       case CONNACK -> connAck(ch, (ConnAck) packet);
-      case PUBLISH -> publishReceived(ch, (Publish) packet);
-      case PUBREL -> {
-        int id = ((PubRel) packet).packetId();
-        qos2Received.remove(id);
-        ch.writeAndFlush(PubComp.of(id), ch.voidPromise());
-      }
+      case PUBLISH -> inbound.publish(ch, (Publish) packet);
+      case PUBREL -> inbound.pubRel(ch, ((PubRel) packet).packetId());
       case PUBACK -> {
         PubAck a = (PubAck) packet;
         outbound.completed(a.packetId(), a.reasonCode(), reason(a.properties()));
@@ -340,9 +335,7 @@ public final class ClientCore {
     if (config.enhancedAuth() != null) {
       config.enhancedAuth().succeeded(authData(p));
     }
-    if (!a.sessionPresent()) {
-      qos2Received.clear();
-    }
+    inbound.connected(a.sessionPresent());
     subscriptions.connected(ch, a.sessionPresent());
     outbound.connected(
         ch,
@@ -354,44 +347,6 @@ public final class ClientCore {
     if (connecting != null) {
       connecting.complete(lastConnect);
       connecting = null;
-    }
-  }
-
-  private void publishReceived(Channel ch, Publish p) {
-    Message m = Wire.message(p, p.topic());
-    switch (p.qos()) {
-      case AT_MOST_ONCE -> deliver(m);
-      case AT_LEAST_ONCE -> {
-        deliver(m);
-        ch.writeAndFlush(PubAck.of(p.packetId()), ch.voidPromise());
-      }
-      case EXACTLY_ONCE -> {
-        if (qos2Received.add(p.packetId())) {
-          deliver(m); // once, however often the broker resends it before PUBREL
-        }
-        ch.writeAndFlush(PubRec.of(p.packetId()), ch.voidPromise());
-      }
-    }
-  }
-
-  private void deliver(Message m) {
-    if (!subscriptions.dispatch(m, this::runCallback)) {
-      runCallback(() -> config.defaultHandler().accept(m));
-    }
-  }
-
-  private void runCallback(Runnable r) {
-    try {
-      callbacks.accept(
-          () -> {
-            try {
-              r.run();
-            } catch (RuntimeException e) {
-              LOG.warn("a message handler failed", e);
-            }
-          });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      LOG.debug("message dropped: the client is closing");
     }
   }
 
