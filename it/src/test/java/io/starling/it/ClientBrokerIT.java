@@ -121,6 +121,23 @@ class ClientBrokerIT {
     assertThat(got.get(0).payloadAsString()).isEqualTo("while away");
   }
 
+  /** Subscribed before connecting: one SUBSCRIBE goes out, so the retained message comes once. */
+  @Test
+  void subscribingBeforeConnectingGetsTheRetainedMessageOnce() {
+    MqttClient pub = client("pub", broker.port());
+    pub.connect().join();
+    pub.publish(Message.builder("early/r").payload("kept").qos(1).retain(true).build()).join();
+    List<Message> got = new CopyOnWriteArrayList<>();
+    MqttClient sub = client("early", broker.port());
+    CompletableFuture<List<ReasonCode>> granted =
+        sub.subscribe("early/#", QoS.AT_LEAST_ONCE, got::add);
+    sub.connect().join();
+    assertThat(granted.join()).containsExactly(ReasonCode.GRANTED_QOS_1);
+    pub.publish("early/marker", "m", QoS.AT_LEAST_ONCE).join();
+    await().until(() -> got.stream().anyMatch(m -> m.topic().equals("early/marker")));
+    assertThat(got).extracting(Message::topic).containsExactly("early/r", "early/marker");
+  }
+
   @Test
   void aBadHostFailsTheFirstConnectWithAClearMessage() throws Exception {
     int closedPort = Mosquitto.freePort();

@@ -12,9 +12,11 @@ import io.starling.codec.packet.Unsubscribe;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -59,13 +61,24 @@ final class Subscriptions {
     this.channel = ch;
     ArrayList<Op> again = new ArrayList<>(waiting);
     waiting.clear();
-    if (!sessionPresent && !active.isEmpty()) {
-      List<Subscription> all = new ArrayList<>();
-      for (Entry e : active.values()) {
-        all.add(e.subscription);
+    if (!sessionPresent) {
+      // The requests still waiting cover their own filters (sending those twice would deliver
+      // retained messages twice); the rest is made again here.
+      Set<String> covered = new HashSet<>();
+      for (Op op : again) {
+        if (op.subs != null) {
+          op.subs.forEach(s -> covered.add(s.filter()));
+        }
       }
-      // The requests still waiting cover their own filters; the rest is made again here.
-      send(new Op(all, null, new CompletableFuture<>()));
+      List<Subscription> lost = new ArrayList<>();
+      for (Entry e : active.values()) {
+        if (!covered.contains(e.subscription.filter())) {
+          lost.add(e.subscription);
+        }
+      }
+      if (!lost.isEmpty()) {
+        send(new Op(lost, null, new CompletableFuture<>()));
+      }
     }
     again.forEach(this::send);
   }
