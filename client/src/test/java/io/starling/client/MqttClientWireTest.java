@@ -215,6 +215,19 @@ class MqttClientWireTest {
   }
 
   @Test
+  void disconnectingBeforeTheConnAckFailsTheConnect() throws Exception {
+    client =
+        MqttClient.builder().host("127.0.0.1").port(broker.port()).version(MqttVersion.V5).build();
+    CompletableFuture<ConnectResult> f = client.connect();
+    broker.next(Connect.class);
+    client.disconnect().join();
+    assertThatThrownBy(f::join)
+        .cause()
+        .isInstanceOf(MqttClientException.class)
+        .hasMessageContaining("disconnected before the broker answered");
+  }
+
+  @Test
   void v5PropertiesReachTheWire() throws Exception {
     connect(MqttClient.builder(), Properties.EMPTY).join();
     client.publish(

@@ -300,6 +300,42 @@ class CliPubSubIT {
   }
 
   @Test
+  void webSocketFlagPublishesOverWebSocket() throws Exception {
+    try (Mosquitto m = Mosquitto.builder().webSocket().start()) {
+      CliProcess p =
+          CliProcess.run(
+              "pub",
+              "-h",
+              "127.0.0.1",
+              "-p",
+              Integer.toString(m.webSocketPort),
+              "--ws",
+              "-t",
+              "ws/x",
+              "-m",
+              "over ws",
+              "-r",
+              "-q",
+              "1");
+      assertThat(p.exitCode()).as("%s", p).isZero();
+      CliProcess sub =
+          CliProcess.run(
+              "sub",
+              "-h",
+              "127.0.0.1",
+              "-p",
+              Integer.toString(m.port),
+              "-t",
+              "ws/#",
+              "-v",
+              "-C",
+              "1");
+      assertThat(sub.exitCode()).as("%s", sub).isZero();
+      assertThat(sub.out).containsExactly("ws/x over ws");
+    }
+  }
+
+  @Test
   void tlsFlagsConnectWithAClientCertificate() throws Exception {
     TestCerts certs = TestCerts.generate();
     try (Mosquitto m = Mosquitto.builder().tls(certs).start()) {

@@ -173,6 +173,7 @@ public final class ClientCore {
     Channel ch = channel;
     if (ch == null || state == State.CLOSED) {
       state = state == State.CLOSED ? State.CLOSED : State.IDLE;
+      failConnecting(new MqttClientException("disconnected before connecting", null, null));
       done.complete(null);
       return;
     }
@@ -187,10 +188,7 @@ public final class ClientCore {
     state = State.CLOSED;
     outbound.failAll(e);
     subscriptions.failAll(e);
-    if (connecting != null) {
-      connecting.completeExceptionally(e);
-      connecting = null;
-    }
+    failConnecting(e);
     if (ownCallbacks != null) {
       ownCallbacks.shutdown();
     }
@@ -249,6 +247,8 @@ public final class ClientCore {
     }
     if (state == State.DISCONNECTING) {
       state = State.IDLE;
+      failConnecting(
+          new MqttClientException("disconnected before the broker answered", null, null));
       return;
     }
     MqttClientException why = refusal != null ? refusal : lostException();
@@ -383,6 +383,13 @@ public final class ClientCore {
     if (timer != null) {
       timer.cancel(false);
       timer = null;
+    }
+  }
+
+  private void failConnecting(MqttClientException e) {
+    if (connecting != null) {
+      connecting.completeExceptionally(e);
+      connecting = null;
     }
   }
 
