@@ -68,6 +68,11 @@ final class SubCommand implements Callable<Integer> {
   Integer timeoutSeconds;
 
   @Option(
+      names = {"-R", "--no-stale"},
+      description = "Do not print retained messages (those stored before we subscribed).")
+  boolean noStale;
+
+  @Option(
       names = {"-v", "--verbose"},
       description = "Print 'topic payload' (same as --format topic).")
   boolean verbose;
@@ -132,6 +137,9 @@ final class SubCommand implements Callable<Integer> {
           .subscribe(
               subs,
               m -> {
+                if (noStale && m.retain()) {
+                  return;
+                }
                 int n = seen.incrementAndGet();
                 if (count != null && n > count) {
                   return;

@@ -4,12 +4,14 @@ import io.starling.codec.QoS;
 import io.starling.codec.packet.UserProperty;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * An application message, sent or received. Immutable; build one with {@link #builder(String)} or
  * {@link #of(String, String)}. The MQTT 5.0 properties are ignored when the client speaks 3.1.1.
+ * Two messages are equal when every field is, the byte arrays compared by content.
  *
  * @param topic the topic name
  * @param payload the payload bytes; do not modify the array after building
@@ -90,6 +92,27 @@ public record Message(
       throw new IllegalStateException("message on " + topic + " has no response topic");
     }
     return builder(responseTopic).qos(qos).correlationData(correlationData);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Message m
+        && topic.equals(m.topic)
+        && Arrays.equals(payload, m.payload)
+        && qos == m.qos
+        && retain == m.retain
+        && userProperties.equals(m.userProperties)
+        && messageExpirySeconds == m.messageExpirySeconds
+        && Objects.equals(responseTopic, m.responseTopic)
+        && Arrays.equals(correlationData, m.correlationData)
+        && Objects.equals(contentType, m.contentType)
+        && payloadUtf8 == m.payloadUtf8;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        topic, Arrays.hashCode(payload), qos, retain, userProperties, responseTopic);
   }
 
   @Override

@@ -11,7 +11,7 @@ import io.starling.codec.ReasonCode;
 public final class MqttClientException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  private final transient ReasonCode reasonCode;
+  private final ReasonCode reasonCode;
   private final String reasonString;
 
   /**

@@ -87,6 +87,24 @@ class CliPubSubIT {
   }
 
   @Test
+  void noStaleSkipsRetainedMessages() throws Exception {
+    assertThat(pub("-t", "st/old", "-m", "old", "-r", "-q", "1").exitCode()).isZero();
+    CliProcess sub = sub("-t", "st/#", "-R", "-C", "1", "-q", "1", "-W", "20");
+    try (MqttClient c = MqttClient.builder().host("127.0.0.1").port(broker.port()).build()) {
+      c.connect().join();
+      // sub prints nothing when it has subscribed: publish until it has printed and gone
+      await()
+          .until(
+              () -> {
+                c.publish("st/new", "new", QoS.AT_LEAST_ONCE).join();
+                return !sub.process.isAlive();
+              });
+    }
+    assertThat(sub.exitCode()).as("%s", sub).isZero();
+    assertThat(sub.out).containsExactly("new");
+  }
+
+  @Test
   void subExitsWith27WhenTheTimeoutRunsOut() {
     CliProcess sub = sub("-t", "nothing/here", "-W", "1");
     assertThat(sub.exitCode()).isEqualTo(27);

@@ -237,6 +237,20 @@ class ClientMosquittoIT {
   }
 
   @Test
+  void overSecureWebSocket() {
+    List<Message> got = new CopyOnWriteArrayList<>();
+    MqttClient c =
+        connected(
+            to(mosquitto.webSocketTlsPort, MqttVersion.V5)
+                .transport(Transport.WEBSOCKET)
+                .tls(certs.ca(), null, null));
+    c.subscribe("wss", QoS.AT_LEAST_ONCE, got::add).join();
+    c.publish("wss", "both", QoS.AT_LEAST_ONCE).join();
+    await().until(() -> got.size() == 1);
+    assertThat(got.get(0).payloadAsString()).isEqualTo("both");
+  }
+
+  @Test
   void flowPublisherHonoursDemand() {
     MqttClient c = connected(to(MqttVersion.V5));
     List<String> got = new CopyOnWriteArrayList<>();

@@ -28,12 +28,17 @@ final class Mosquitto implements AutoCloseable {
   final int webSocketPort;
   final int tlsPort;
 
-  private Mosquitto(Path dir, Process process, int port, int webSocketPort, int tlsPort) {
+  /** Secure WebSocket, when both {@link Builder#webSocket()} and {@link Builder#tls} are set. */
+  final int webSocketTlsPort;
+
+  private Mosquitto(
+      Path dir, Process process, int port, int webSocketPort, int tlsPort, int webSocketTlsPort) {
     this.dir = dir;
     this.process = process;
     this.port = port;
     this.webSocketPort = webSocketPort;
     this.tlsPort = tlsPort;
+    this.webSocketTlsPort = webSocketTlsPort;
   }
 
   /** A builder; {@link Builder#start()} waits until every listener accepts connections. */
@@ -70,6 +75,7 @@ final class Mosquitto implements AutoCloseable {
       int port = freePort();
       int wsPort = webSocket ? freePort() : -1;
       int tlsPort = tls != null ? freePort() : -1;
+      int wssPort = tls != null && webSocket ? freePort() : -1;
       List<String> conf = new ArrayList<>();
       conf.add("user " + System.getProperty("user.name"));
       conf.add("persistence false");
@@ -87,6 +93,13 @@ final class Mosquitto implements AutoCloseable {
         conf.add("keyfile " + tls.serverKey());
         conf.add("require_certificate true");
       }
+      if (wssPort > 0) {
+        conf.add("listener " + wssPort + " 127.0.0.1");
+        conf.add("protocol websockets");
+        conf.add("cafile " + tls.ca());
+        conf.add("certfile " + tls.serverCert());
+        conf.add("keyfile " + tls.serverKey());
+      }
       if (user != null) {
         Path pw = dir.resolve("passwords");
         run(dir, "mosquitto_passwd", "-b", "-c", pw.toString(), user, password);
@@ -97,7 +110,7 @@ final class Mosquitto implements AutoCloseable {
       }
       Path confFile = dir.resolve("mosquitto.conf");
       Files.write(confFile, conf, StandardCharsets.UTF_8);
-      Mosquitto m = new Mosquitto(dir, null, port, wsPort, tlsPort);
+      Mosquitto m = new Mosquitto(dir, null, port, wsPort, tlsPort, wssPort);
       m.launch();
       return m;
     }
@@ -117,7 +130,7 @@ final class Mosquitto implements AutoCloseable {
             .start();
     process = p;
     try {
-      for (int each : new int[] {port, webSocketPort, tlsPort}) {
+      for (int each : new int[] {port, webSocketPort, tlsPort, webSocketTlsPort}) {
         if (each > 0) {
           await()
               .atMost(Duration.ofSeconds(10))
