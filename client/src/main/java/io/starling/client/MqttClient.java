@@ -32,6 +32,10 @@ import java.util.function.Consumer;
  * messages not yet acknowledged are sent again in order with DUP set, and messages published
  * meanwhile wait in a bounded offline buffer. Futures fail with {@link MqttClientException}, which
  * carries the broker's reason code.
+ *
+ * <p>The futures complete on the client's I/O thread: stages chained to them with {@code thenApply}
+ * and friends run there too and must not block (use the {@code ...Async} variants, or {@code
+ * join()} from your own thread).
  */
 public final class MqttClient implements AutoCloseable {
   private final ClientCore core;

@@ -45,10 +45,12 @@ import java.util.function.Consumer;
  * public methods hop onto it, so no state is shared between threads and nothing is locked.
  *
  * <pre>
- *   IDLE --connect()--> CONNECTING --CONNACK ok--> CONNECTED
- *     ^                  |  (first attempt fails:     | connection lost
- *     |                  |   future fails, IDLE)      v
- *     +--disconnect()--- WAITING <---backoff---- (reconnect)
+ *   IDLE --connect()--> CONNECTING --CONNACK ok--> CONNECTED --lost--> WAITING
+ *    ^                   |    ^                                           |
+ *    +-- first attempt --+    +---------------- backoff elapsed ----------+
+ *        fails (its future fails)
+ *
+ *   any --disconnect()--> DISCONNECTING --closed--> IDLE      shutdown() --> CLOSED
  * </pre>
  */
 public final class ClientCore {
