@@ -25,8 +25,12 @@ final class CliProcess {
   final List<String> out = new CopyOnWriteArrayList<>();
   final List<String> err = new CopyOnWriteArrayList<>();
 
+  /** Every process started, so that a failed test can stop what it left running. */
+  private static final List<Process> STARTED = new CopyOnWriteArrayList<>();
+
   private CliProcess(Process process) {
     this.process = process;
+    STARTED.add(process);
     follow(process.getInputStream(), out);
     follow(process.getErrorStream(), err);
   }
@@ -45,6 +49,14 @@ final class CliProcess {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Kills every process a test started that is still running. */
+  static void destroyAll() {
+    for (Process p : STARTED) {
+      p.destroyForcibly();
+    }
+    STARTED.clear();
   }
 
   /** Runs to the end (at most 30 s) and returns the exit code. */

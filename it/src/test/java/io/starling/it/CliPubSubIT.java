@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,6 +41,11 @@ class CliPubSubIT {
   @AfterAll
   static void stopBroker() {
     broker.close();
+  }
+
+  @AfterEach
+  void stopLeftovers() {
+    CliProcess.destroyAll(); // a failed assertion must not leave a subscriber running
   }
 
   private static CliProcess pub(String... args) {
@@ -193,6 +199,8 @@ class CliPubSubIT {
               "-v",
               "-q",
               "1",
+              "-W",
+              "60",
               "-C",
               Integer.toString(total + 1));
       sub.awaitLine("busy/ready r");
