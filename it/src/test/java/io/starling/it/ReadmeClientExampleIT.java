@@ -69,8 +69,13 @@ class ReadmeClientExampleIT {
                   "Hello")
               .redirectErrorStream(true)
               .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      String out;
+      try {
+        out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        p.destroyForcibly(); // a no-op once it has exited
+      }
       assertThat(p.exitValue()).as(out).isZero();
       assertThat(out).contains("hello/world hi");
     }
