@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
     description = "Starling: an MQTT 3.1, 3.1.1 and 5.0 broker and toolkit.",
     subcommands = {
       BrokerCommand.class,
+      PubCommand.class,
+      SubCommand.class,
       BenchCommand.class,
       CertCommand.class,
       PasswdCommand.class,
