@@ -76,6 +76,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
     } catch (java.io.IOException e) {
       throw new BrokerStartException(e.getMessage(), e);
     }
+    security.enhancedAuthenticators().forEach(a -> authenticators.put(a.method(), a));
     this.sessions = new SessionRegistry(config.limits(), stats);
     this.subscriptions =
         new Subscriptions(

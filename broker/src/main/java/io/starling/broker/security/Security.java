@@ -5,6 +5,7 @@ import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.SecurityConfig;
 import io.starling.broker.security.internal.ConnectionGuard;
+import io.starling.broker.security.internal.FileAuthenticator;
 import io.starling.broker.security.internal.FileWatch;
 import io.starling.broker.security.internal.MemoryGuard;
 import io.starling.broker.sys.BrokerStats;
@@ -171,6 +172,20 @@ public final class Security implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /**
+   * The enhanced authentication methods the configured authenticators offer to MQTT 5.0 clients:
+   * SCRAM-SHA-512 over the password file when the {@code file} authenticator is in the chain.
+   */
+  public List<EnhancedAuthenticator> enhancedAuthenticators() {
+    List<EnhancedAuthenticator> out = new ArrayList<>();
+    for (Authenticator a : chain) {
+      if (a instanceof FileAuthenticator f) {
+        out.add(new ScramSha512Authenticator(f::passwords));
+      }
+    }
+    return out;
   }
 
   // ---- the connection gate ------------------------------------------------------------------

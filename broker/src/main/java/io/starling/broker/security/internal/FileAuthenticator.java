@@ -131,6 +131,11 @@ public final class FileAuthenticator implements Authenticator {
     return out;
   }
 
+  /** The password file in force now. Any thread. */
+  public PasswordFile passwords() {
+    return file;
+  }
+
   @Override
   public void reload() throws java.io.IOException {
     PasswordFile fresh = PasswordFile.load(path);
