@@ -18,7 +18,6 @@ import picocli.CommandLine.Parameters;
 /** {@code starling bench}: load-tests an MQTT broker (any broker, not only Starling). */
 @Command(
     name = "bench",
-    mixinStandardHelpOptions = true,
     description = {
       "Load-test an MQTT broker and print throughput, latency and loss.",
       "Scenarios: fanin (P publishers, 1 wildcard subscriber), fanout (1 publisher, S"
@@ -27,6 +26,12 @@ import picocli.CommandLine.Parameters;
       "Prints a summary and one machine-readable line starting with RESULT."
     })
 final class BenchCommand implements Callable<Integer> {
+  @Option(
+      names = "--help",
+      usageHelp = true,
+      description = "Show this help and exit (-h is the host, -V the MQTT version).")
+  boolean help;
+
   @Parameters(
       index = "0",
       paramLabel = "SCENARIO",

@@ -31,6 +31,15 @@ class MainTest {
   }
 
   @Test
+  void everyCommandHasHelp() {
+    for (String command : new String[] {"broker", "bench", "pub", "sub", "cert", "passwd"}) {
+      out.getBuffer().setLength(0);
+      assertThat(run(command, "--help")).as(command + " --help").isZero();
+      assertThat(out.toString()).as(command + " --help").contains("Usage: starling " + command);
+    }
+  }
+
+  @Test
   void anUnknownFlagIsAnError() {
     assertThat(run("broker", "--prot", "1")).isEqualTo(2);
     assertThat(err.toString()).contains("Unknown options: '--prot'");
