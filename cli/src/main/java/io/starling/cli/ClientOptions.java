@@ -3,6 +3,7 @@ package io.starling.cli;
 import io.starling.client.Message;
 import io.starling.client.MqttClient;
 import io.starling.client.MqttClientBuilder;
+import io.starling.client.ScramSha512Auth;
 import io.starling.client.Transport;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
@@ -46,6 +47,13 @@ final class ClientOptions {
       paramLabel = "PASSWORD",
       description = "Password.")
   String password;
+
+  @Option(
+      names = "--scram",
+      description =
+          "Authenticate -u/-P with SCRAM-SHA-512 (MQTT 5.0 enhanced authentication): the"
+              + " password is not sent. Needs -V mqttv5.")
+  boolean scram;
 
   @Option(
       names = {"-V", "--protocol-version"},
@@ -161,6 +169,12 @@ final class ClientOptions {
             .credentials(username, password)
             .transport(webSocket ? Transport.WEBSOCKET : Transport.TCP)
             .webSocketPath(webSocketPath);
+    if (scram) {
+      if (!v.isV5() || username == null || password == null) {
+        throw new CommandLine.ParameterException(cmd, "--scram needs -V mqttv5, -u and -P");
+      }
+      b.credentials(null, null).enhancedAuth(new ScramSha512Auth(username, password.toCharArray()));
+    }
     if (persistent && v.isV5()) {
       b.sessionExpirySeconds(sessionExpirySeconds != null ? sessionExpirySeconds : 0xFFFF_FFFFL);
     }

@@ -14,6 +14,8 @@ import io.starling.client.ScramSha512Auth;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
 import io.starling.testkit.TestBroker;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,5 +87,30 @@ class ScramAuthIT {
     try (BlockingMqttClient c = client("mallory", "correct horse")) {
       assertThatThrownBy(c::connect).hasMessageContaining("0x87");
     }
+  }
+
+  private int cli(StringWriter err, String... args) {
+    return io.starling.cli.Main.run(
+        new PrintWriter(new StringWriter()), new PrintWriter(err), args);
+  }
+
+  @Test
+  void starlingPubSpeaksScramToo() {
+    String port = Integer.toString(broker.port());
+    StringWriter err = new StringWriter();
+    String[] common = {"-h", "127.0.0.1", "-p", port, "-V", "5", "-t", "t", "-m", "x", "--scram"};
+    assertThat(cli(err, concat(new String[] {"pub", "-u", "alice", "-P", "correct horse"}, common)))
+        .as(err.toString())
+        .isZero();
+    StringWriter refused = new StringWriter();
+    assertThat(cli(refused, concat(new String[] {"pub", "-u", "alice", "-P", "nope"}, common)))
+        .isEqualTo(1);
+    assertThat(refused.toString()).contains("0x87");
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }
