@@ -136,6 +136,60 @@ class Mqtt5ProtocolIT {
   }
 
   @Test
+  void outboundAliasesStayWithinTheClientsMaximumAndResolve() throws IOException {
+    String root = "p5/out-alias/" + ItSupport.uniqueId("r");
+    RawClient sub = RawClient.connect("127.0.0.1", broker.port(), MqttVersion.V5);
+    clients.add(sub);
+    sub.send(connect5(ItSupport.uniqueId("alias-out"), props(PropertyId.TOPIC_ALIAS_MAXIMUM, 2)));
+    sub.read(ConnAck.class);
+    sub.send(Packets.subscribe(1, root + "/#", QoS.AT_MOST_ONCE));
+    sub.read(SubAck.class);
+    RawClient pub = connected(broker, "alias-out-pub");
+    List<String> topics = List.of(root + "/a", root + "/b", root + "/c");
+    for (int round = 0; round < 2; round++) {
+      for (String t : topics) {
+        pub.send(publish5(t, t, QoS.AT_MOST_ONCE, 0, Properties.EMPTY));
+      }
+    }
+    java.util.Map<Integer, String> aliases = new java.util.HashMap<>();
+    for (int i = 0; i < 6; i++) {
+      Publish p = sub.read(Publish.class);
+      String expected = Packets.text(p); // the payload is the topic it was published to
+      var alias = p.properties().intValue(PropertyId.TOPIC_ALIAS);
+      if (alias.isPresent()) {
+        // [MQTT-3.1.2-26] [MQTT-3.3.2-11]: within 1..the client's Topic Alias Maximum.
+        assertThat(alias.getAsInt()).isBetween(1, 2);
+        if (p.topic().isEmpty()) {
+          assertThat(aliases.get(alias.getAsInt())).isEqualTo(expected);
+        } else {
+          assertThat(p.topic()).isEqualTo(expected);
+          aliases.put(alias.getAsInt(), p.topic());
+        }
+      } else {
+        assertThat(p.topic()).isEqualTo(expected);
+      }
+    }
+    assertThat(aliases).as("the broker used aliases").isNotEmpty();
+  }
+
+  @Test
+  void noOutboundAliasesWithoutATopicAliasMaximum() throws IOException {
+    String topic = "p5/no-alias/" + ItSupport.uniqueId("t");
+    RawClient sub = connected(broker, "no-alias");
+    sub.send(Packets.subscribe(1, topic, QoS.AT_MOST_ONCE));
+    sub.read(SubAck.class);
+    RawClient pub = connected(broker, "no-alias-pub");
+    pub.send(publish5(topic, "1", QoS.AT_MOST_ONCE, 0, Properties.EMPTY));
+    pub.send(publish5(topic, "2", QoS.AT_MOST_ONCE, 0, Properties.EMPTY));
+    // [MQTT-3.1.2-27]
+    for (int i = 0; i < 2; i++) {
+      Publish p = sub.read(Publish.class);
+      assertThat(p.topic()).isEqualTo(topic);
+      assertThat(p.properties().contains(PropertyId.TOPIC_ALIAS)).isFalse();
+    }
+  }
+
+  @Test
   void moreUnacknowledgedQos2ThanTheReceiveMaximumIs0x93() throws IOException {
     RawClient c = connected(broker, "recv-max");
     assertThat(connAck.properties().intValue(PropertyId.RECEIVE_MAXIMUM)).hasValue(RECEIVE_MAX);
