@@ -204,6 +204,50 @@ class Mqtt5ProtocolIT {
   }
 
   @Test
+  void aRefusedQos2PublishFreesItsPacketIdentifierAndQuota() throws IOException {
+    String topic = "p5/refused-qos2/" + ItSupport.uniqueId("t");
+    RawClient sub = connected(broker, "refused-sub");
+    sub.send(Packets.subscribe(1, topic, QoS.EXACTLY_ONCE));
+    sub.read(SubAck.class);
+    RawClient c = connected(broker, "refused-qos2");
+    // More refused QoS 2 messages than the Receive Maximum, none answered with PUBREL: a PUBREC
+    // of 0x80 or above ends each flow, so none is "unacknowledged" [MQTT-4.4.0-2].
+    for (int id = 1; id <= RECEIVE_MAX + 1; id++) {
+      c.send(publish5("$SYS/p5/not-yours", "x", QoS.EXACTLY_ONCE, id, Properties.EMPTY));
+      PubRec rec = c.read(PubRec.class);
+      assertThat(rec.packetId()).isEqualTo(id);
+      assertThat(rec.reasonCode()).isEqualTo(ReasonCode.NOT_AUTHORIZED);
+    }
+    // [MQTT-4.3.3-9]: the same packet identifier again is a new message, routed as such.
+    c.send(publish5(topic, "new message", QoS.EXACTLY_ONCE, 1, Properties.EMPTY));
+    PubRec rec = c.read(PubRec.class);
+    assertThat(rec.packetId()).isEqualTo(1);
+    assertThat(rec.reasonCode()).isEqualTo(ReasonCode.SUCCESS);
+    assertThat(Packets.text(sub.read(Publish.class))).isEqualTo("new message");
+  }
+
+  @Test
+  void topicAliasesDoNotSurviveTheConnection() throws IOException {
+    String id = ItSupport.uniqueId("alias-life");
+    RawClient first = RawClient.connect("127.0.0.1", broker.port(), MqttVersion.V5);
+    clients.add(first);
+    first.send(connect5(id, false, 60, null, props(PropertyId.SESSION_EXPIRY_INTERVAL, 60L)));
+    first.read(ConnAck.class);
+    first.send(
+        publish5("p5/alias-life", "x", QoS.AT_LEAST_ONCE, 1, props(PropertyId.TOPIC_ALIAS, 1)));
+    first.read(PubAck.class);
+    first.send(Disconnect.NORMAL);
+
+    RawClient second = RawClient.connect("127.0.0.1", broker.port(), MqttVersion.V5);
+    clients.add(second);
+    second.send(connect5(id, true, 60, null, Properties.EMPTY));
+    second.read(ConnAck.class);
+    // [MQTT-3.3.2-7]: alias 1 is unknown on the new connection, even for the same session.
+    second.send(publish5("", "y", QoS.AT_LEAST_ONCE, 2, props(PropertyId.TOPIC_ALIAS, 1)));
+    expectDisconnect(second, ReasonCode.PROTOCOL_ERROR);
+  }
+
+  @Test
   void aPublishWithASubscriptionIdentifierIsAProtocolError() throws IOException {
     RawClient c = connected(broker, "pub-subid");
     // [MQTT-3.3.4-6]: a PUBLISH from a client must not carry a Subscription Identifier.
