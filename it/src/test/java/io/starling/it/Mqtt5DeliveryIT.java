@@ -317,6 +317,64 @@ class Mqtt5DeliveryIT {
         .isInstanceOf(SocketTimeoutException.class);
   }
 
+  @Test
+  void unsubscribingFromASharedSubscriptionLeavesTheGroup() throws IOException {
+    String topic = "d5/shared-unsub/" + id("s");
+    RawClient a = connected("su-a", Properties.EMPTY);
+    a.send(Packets.subscribe(1, "$share/g/" + topic, QoS.AT_MOST_ONCE));
+    a.read(SubAck.class);
+    RawClient b = connected("su-b", Properties.EMPTY);
+    b.send(Packets.subscribe(1, "$share/g/" + topic, QoS.AT_MOST_ONCE));
+    b.read(SubAck.class);
+    a.send(
+        new io.starling.codec.packet.Unsubscribe(
+            2, List.of("$share/g/" + topic), Properties.EMPTY));
+    assertThat(a.read(io.starling.codec.packet.UnsubAck.class).reasonCodes())
+        .containsExactly(ReasonCode.SUCCESS);
+    RawClient pub = connected("su-pub", Properties.EMPTY);
+    for (int i = 0; i < 4; i++) {
+      pub.send(publish5(topic, "m" + i, QoS.AT_MOST_ONCE, 0, Properties.EMPTY));
+    }
+    for (int i = 0; i < 4; i++) {
+      assertThat(Packets.text(b.read(Publish.class))).isEqualTo("m" + i);
+    }
+    assertThatThrownBy(() -> a.read(Duration.ofMillis(300)))
+        .isInstanceOf(SocketTimeoutException.class);
+  }
+
+  @Test
+  void sharedMessagesGoToConnectedMembersBeforeOfflineOnes() throws IOException {
+    String topic = "d5/shared-offline/" + id("s");
+    String offlineId = id("so-off");
+    RawClient off = raw();
+    off.send(connect5(offlineId, props(PropertyId.SESSION_EXPIRY_INTERVAL, 60L)));
+    off.read(ConnAck.class);
+    off.send(Packets.subscribe(1, "$share/g/" + topic, QoS.AT_LEAST_ONCE));
+    off.read(SubAck.class);
+    off.send(Disconnect.NORMAL);
+    assertThat(off.isClosedWithin(Duration.ofSeconds(5))).isTrue();
+    RawClient on = connected("so-on", Properties.EMPTY);
+    on.send(Packets.subscribe(1, "$share/g/" + topic, QoS.AT_LEAST_ONCE));
+    on.read(SubAck.class);
+    RawClient pub = connected("so-pub", Properties.EMPTY);
+    for (int i = 0; i < 4; i++) {
+      pub.send(publish5(topic, "m" + i, QoS.AT_LEAST_ONCE, i + 1, Properties.EMPTY));
+      pub.read(PubAck.class);
+    }
+    // Section 4.8.2 leaves the choice to the server; Starling prefers connected members.
+    for (int i = 0; i < 4; i++) {
+      Publish p = on.read(Publish.class);
+      assertThat(Packets.text(p)).isEqualTo("m" + i);
+      on.send(PubAck.of(p.packetId()));
+    }
+    // The offline member's session kept nothing.
+    RawClient back = raw();
+    back.send(connect5(offlineId, false, 60, null, Properties.EMPTY));
+    assertThat(back.read(ConnAck.class).sessionPresent()).isTrue();
+    assertThatThrownBy(() -> back.read(Duration.ofMillis(300)))
+        .isInstanceOf(SocketTimeoutException.class);
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   private static String id(String prefix) {

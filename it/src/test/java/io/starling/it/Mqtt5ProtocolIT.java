@@ -336,6 +336,46 @@ class Mqtt5ProtocolIT {
   }
 
   @Test
+  void aWillAboveTheMaximumQosOrRetainedWithoutRetainIsRefusedInConnAck() throws IOException {
+    Broker b = extra(new Protocol(1, false, 10, 1024, 3600, 65535, "", "", false));
+    RawClient qos = RawClient.connect("127.0.0.1", b.port(), MqttVersion.V5);
+    clients.add(qos);
+    qos.send(
+        connect5(
+            "will-qos2",
+            true,
+            60,
+            Packets.will("p5/w", "x", QoS.EXACTLY_ONCE, false),
+            Properties.EMPTY));
+    // [MQTT-3.2.2-12]
+    assertThat(qos.read(ConnAck.class).reasonCode()).isEqualTo(ReasonCode.QOS_NOT_SUPPORTED);
+    assertThat(qos.isClosedWithin(Duration.ofSeconds(5))).isTrue();
+
+    RawClient retain = RawClient.connect("127.0.0.1", b.port(), MqttVersion.V5);
+    clients.add(retain);
+    retain.send(
+        connect5(
+            "will-retain",
+            true,
+            60,
+            Packets.will("p5/w", "x", QoS.AT_LEAST_ONCE, true),
+            Properties.EMPTY));
+    // [MQTT-3.2.2-13]
+    assertThat(retain.read(ConnAck.class).reasonCode()).isEqualTo(ReasonCode.RETAIN_NOT_SUPPORTED);
+    assertThat(retain.isClosedWithin(Duration.ofSeconds(5))).isTrue();
+    assertAnotherClientWorks(b);
+  }
+
+  @Test
+  void subscribeAboveTheMaximumQosIsGrantedTheMaximum() throws IOException {
+    Broker b = extra(new Protocol(1, true, 10, 1024, 3600, 65535, "", "", false));
+    RawClient c = connected(b, "sub-qos2");
+    c.send(Packets.subscribe(1, "p5/maxqos", QoS.EXACTLY_ONCE));
+    // Section 3.2.2.3.4: the server grants at most its Maximum QoS.
+    assertThat(c.read(SubAck.class).reasonCodes()).containsExactly(ReasonCode.GRANTED_QOS_1);
+  }
+
+  @Test
   void anUnknownAuthenticationMethodIsRefusedWithConnAck0x8C() throws IOException {
     RawClient c = RawClient.connect("127.0.0.1", broker.port(), MqttVersion.V5);
     clients.add(c);
