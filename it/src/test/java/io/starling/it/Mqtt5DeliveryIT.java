@@ -375,6 +375,68 @@ class Mqtt5DeliveryIT {
         .isInstanceOf(SocketTimeoutException.class);
   }
 
+  @Test
+  void aSharedSubscriptionsIdentifierComesWithItsMessages() throws IOException {
+    String topic = "d5/shared-subid/" + id("s");
+    RawClient member = connected("ss-member", Properties.EMPTY);
+    member.send(
+        new Subscribe(
+            1,
+            List.of(Subscription.of("$share/g/" + topic, QoS.AT_MOST_ONCE)),
+            props(PropertyId.SUBSCRIPTION_IDENTIFIER, 77)));
+    member.read(SubAck.class);
+    RawClient pub = connected("ss-pub", Properties.EMPTY);
+    pub.send(publish5(topic, "x", QoS.AT_MOST_ONCE, 0, Properties.EMPTY));
+    // [MQTT-3.3.4-3]
+    Publish p = member.read(Publish.class);
+    assertThat(p.properties().intValues(PropertyId.SUBSCRIPTION_IDENTIFIER)).containsExactly(77);
+  }
+
+  @Test
+  void aMessageThatExpiresWhileHeldBackByFlowControlIsNotSent() throws Exception {
+    String topic = "d5/flow-expiry/" + id("f");
+    RawClient sub = connected("fe-sub", props(PropertyId.RECEIVE_MAXIMUM, 1));
+    sub.send(Packets.subscribe(1, topic, QoS.AT_LEAST_ONCE));
+    sub.read(SubAck.class);
+    RawClient pub = connected("fe-pub", Properties.EMPTY);
+    pub.send(publish5(topic, "m0", QoS.AT_LEAST_ONCE, 1, Properties.EMPTY));
+    pub.send(
+        publish5(topic, "m1", QoS.AT_LEAST_ONCE, 2, props(PropertyId.MESSAGE_EXPIRY_INTERVAL, 1L)));
+    pub.send(publish5(topic, "m2", QoS.AT_LEAST_ONCE, 3, Properties.EMPTY));
+    Publish first = sub.read(Publish.class);
+    assertThat(Packets.text(first)).isEqualTo("m0");
+    long held = System.nanoTime();
+    await()
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> System.nanoTime() - held > 2_100_000_000L);
+    sub.send(PubAck.of(first.packetId()));
+    // [MQTT-3.3.2-5]: m1 expired while it waited for the window.
+    assertThat(Packets.text(sub.read(Publish.class))).isEqualTo("m2");
+  }
+
+  @Test
+  void aliasesAreRefusedWhenTheBrokerAllowsNone() throws IOException {
+    Broker b =
+        TestBroker.start(
+            BrokerConfig.defaults()
+                .withProtocol(new Protocol(2, true, 0, 64, MAX_EXPIRY, 65535, "", "", false)));
+    try {
+      RawClient c = RawClient.connect("127.0.0.1", b.port(), MqttVersion.V5);
+      clients.add(c);
+      c.send(connect5(id("no-alias"), props(PropertyId.TOPIC_ALIAS_MAXIMUM, 5)));
+      ConnAck ack = c.read(ConnAck.class);
+      // Absent Topic Alias Maximum means 0 [MQTT-3.2.2-18]...
+      assertThat(ack.properties().contains(PropertyId.TOPIC_ALIAS_MAXIMUM)).isFalse();
+      c.send(publish5("d5/a", "x", QoS.AT_MOST_ONCE, 0, props(PropertyId.TOPIC_ALIAS, 1)));
+      // ...so any alias is invalid: DISCONNECT 0x94.
+      Disconnect d = c.read(Disconnect.class);
+      assertThat(d.reasonCode()).isEqualTo(ReasonCode.TOPIC_ALIAS_INVALID);
+      assertThat(c.isClosedWithin(Duration.ofSeconds(5))).isTrue();
+    } finally {
+      b.close();
+    }
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   private static String id(String prefix) {
