@@ -159,7 +159,7 @@ final class PahoV5Client implements AutoCloseable {
   public void close() {
     try {
       if (client.isConnected()) {
-        client.disconnectForcibly(0, 500, true);
+        client.disconnect(0, null, null, 0, new MqttProperties()).waitForCompletion(1000);
       }
       client.close(true);
     } catch (MqttException e) {
