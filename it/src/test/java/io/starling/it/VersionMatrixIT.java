@@ -139,6 +139,28 @@ class VersionMatrixIT {
     }
   }
 
+  @Test
+  void anAliasedV5PublishReachesA311SubscriberAndTheRetainedStoreWithItsTopic() throws IOException {
+    String topic = "vm/alias/" + uniqueId("a");
+    RawClient sub = connect(MqttVersion.V3_1_1, "s");
+    sub.send(Packets.subscribe(1, topic, QoS.AT_LEAST_ONCE));
+    sub.read(SubAck.class);
+    RawClient pub = connect(MqttVersion.V5, "p");
+    Properties alias = Properties.builder().add(PropertyId.TOPIC_ALIAS, 1).build();
+    publish(pub, topic, "set", QoS.AT_LEAST_ONCE, false, 1, alias);
+    publish(pub, "", "used", QoS.AT_LEAST_ONCE, true, 2, alias);
+    assertDelivered(receive(sub), topic, "set", QoS.AT_LEAST_ONCE, false, MqttVersion.V3_1_1, null);
+    assertDelivered(
+        receive(sub), topic, "used", QoS.AT_LEAST_ONCE, false, MqttVersion.V3_1_1, null);
+
+    // The retained message is kept under the topic the alias stood for.
+    RawClient later = connect(MqttVersion.V3_1, "l");
+    later.send(Packets.subscribe(1, topic, QoS.AT_LEAST_ONCE));
+    later.read(SubAck.class);
+    assertDelivered(receive(later), topic, "used", QoS.AT_LEAST_ONCE, true, MqttVersion.V3_1, null);
+    publish(pub, topic, "", QoS.AT_MOST_ONCE, true, 0, Properties.EMPTY);
+  }
+
   // ---- real clients --------------------------------------------------------------------------
 
   @Test
