@@ -301,7 +301,7 @@ class Mqtt5DeliveryIT {
     RawClient other;
     Publish p;
     try {
-      p = (Publish) a.read(Duration.ofSeconds(1));
+      p = (Publish) a.read(Duration.ofSeconds(3));
       receiver = a;
       other = b;
     } catch (SocketTimeoutException e) {

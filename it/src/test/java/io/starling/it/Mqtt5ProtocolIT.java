@@ -252,6 +252,7 @@ class Mqtt5ProtocolIT {
     // [MQTT-3.3.2-7]: alias 1 is unknown on the new connection, even for the same session.
     second.send(publish5("", "y", QoS.AT_LEAST_ONCE, 2, props(PropertyId.TOPIC_ALIAS, 1)));
     expectDisconnect(second, ReasonCode.PROTOCOL_ERROR);
+    assertAnotherClientWorks(broker);
   }
 
   @Test
