@@ -478,6 +478,22 @@ class Mqtt5ProtocolIT {
     assertAnotherClientWorks(broker);
   }
 
+  @Test
+  void theServerKeepAliveIsTheOneEnforced() throws IOException {
+    Broker b = extra(new Protocol(2, true, 10, 1024, 3600, 1, "", "", false));
+    RawClient c = RawClient.connect("127.0.0.1", b.port(), MqttVersion.V5);
+    clients.add(c);
+    c.send(connect5("server-ka", true, 60, null, Properties.EMPTY));
+    ConnAck ack = c.read(ConnAck.class);
+    assertThat(ack.properties().intValue(PropertyId.SERVER_KEEP_ALIVE)).hasValue(1);
+    // Section 3.2.2.3.14: the client must use the server's value, so 1.5 s of silence ends it.
+    MqttPacket p = c.read(Duration.ofSeconds(5));
+    assertThat(p).isInstanceOf(Disconnect.class);
+    assertThat(((Disconnect) p).reasonCode()).isEqualTo(ReasonCode.KEEP_ALIVE_TIMEOUT);
+    assertThat(c.isClosedWithin(Duration.ofSeconds(5))).isTrue();
+    assertAnotherClientWorks(b);
+  }
+
   // ---- helpers ------------------------------------------------------------------------------
 
   private ConnAck connAck;
