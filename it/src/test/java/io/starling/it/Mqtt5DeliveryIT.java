@@ -437,6 +437,49 @@ class Mqtt5DeliveryIT {
     }
   }
 
+  @Test
+  void resentMessagesRespectTheReceiveMaximumOfTheNewConnection() throws IOException {
+    String id = id("resume-rm");
+    String topic = "d5/resume-rm/" + id;
+    RawClient first = raw();
+    first.send(
+        connect5(
+            id,
+            true,
+            60,
+            null,
+            Properties.builder()
+                .add(PropertyId.SESSION_EXPIRY_INTERVAL, 60L)
+                .add(PropertyId.RECEIVE_MAXIMUM, 10)
+                .build()));
+    first.read(ConnAck.class);
+    first.send(Packets.subscribe(1, topic, QoS.AT_LEAST_ONCE));
+    first.read(SubAck.class);
+    RawClient pub = connected("rm-pub", Properties.EMPTY);
+    for (int i = 0; i < 5; i++) {
+      pub.send(publish5(topic, "m" + i, QoS.AT_LEAST_ONCE, i + 1, Properties.EMPTY));
+      pub.read(PubAck.class);
+    }
+    for (int i = 0; i < 5; i++) {
+      first.read(Publish.class); // not acknowledged
+    }
+    first.close();
+
+    RawClient again = raw();
+    again.send(connect5(id, false, 60, null, props(PropertyId.RECEIVE_MAXIMUM, 2)));
+    assertThat(again.read(ConnAck.class).sessionPresent()).isTrue();
+    // [MQTT-4.4.0-1] resent with DUP, but [MQTT-3.3.4-9] no more than 2 unacknowledged at once.
+    Publish r0 = again.read(Publish.class);
+    Publish r1 = again.read(Publish.class);
+    assertThat(List.of(Packets.text(r0), Packets.text(r1))).containsExactly("m0", "m1");
+    assertThat(r0.dup()).isTrue();
+    assertThatThrownBy(() -> again.read(Duration.ofMillis(500)))
+        .as("a third unacknowledged PUBLISH")
+        .isInstanceOf(SocketTimeoutException.class);
+    again.send(PubAck.of(r0.packetId()));
+    assertThat(Packets.text(again.read(Publish.class))).isEqualTo("m2");
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   private static String id(String prefix) {

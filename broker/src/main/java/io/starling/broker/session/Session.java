@@ -54,6 +54,11 @@ public final class Session implements Backpressure {
   private int nextPacketId = 1;
   private boolean flushPending;
 
+  /**
+   * In-flight messages waiting to be resent on this connection ({@link OutboundMessage#unsent}).
+   */
+  private int unsent;
+
   /** Set while a connected session's queue is over its high-water mark; read by publishers. */
   private volatile boolean congested;
 
@@ -161,8 +166,24 @@ public final class Session implements Backpressure {
     }
     this.persistent = persistent;
     this.everAttached = true;
+    // Unacknowledged messages are resent with their packet identifiers [MQTT-4.4.0-1], but no
+    // more PUBLISH packets than the new connection's window allows [MQTT-3.3.4-9]: the rest are
+    // resent as acknowledgements free the window (bug fix: all of them used to go at once).
+    int window = Math.min(limits.maxInflightMessages(), conn.receiveMaximum());
+    int sent = 0;
+    unsent = 0;
     for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
-      conn.write(m.released ? PubRel.of(m.packetId) : toPublish(m, true, System.nanoTime()));
+      m.unsent = false;
+      if (m.released) {
+        conn.write(PubRel.of(m.packetId));
+        sent++;
+      } else if (sent < window) {
+        conn.write(toPublish(m, true, System.nanoTime()));
+        sent++;
+      } else {
+        m.unsent = true;
+        unsent++;
+      }
     }
     drainQueue();
     conn.flush();
@@ -222,6 +243,7 @@ public final class Session implements Backpressure {
         m.release();
       }
       inflight = null;
+      unsent = 0;
     }
     if (queue != null) {
       stats.queuedMessages.addAndGet(-queue.size());
@@ -273,7 +295,7 @@ public final class Session implements Backpressure {
 
   private boolean canSend() {
     int window = Math.min(limits.maxInflightMessages(), connection.receiveMaximum());
-    return inflightSize() < window && connection.isWritable();
+    return inflightSize() - unsent < window && connection.isWritable();
   }
 
   /**
@@ -363,12 +385,30 @@ public final class Session implements Backpressure {
 
   /** Sends queued messages while the in-flight window and the socket allow. */
   public void drainQueue() {
-    while (connection != null && queueSize() > 0 && canSend()) {
+    resendHeldBack();
+    while (connection != null && unsent == 0 && queueSize() > 0 && canSend()) {
       stats.queuedMessages.decrementAndGet();
       send(queue.pollFirst());
     }
     if (congested && queueSize() <= highWater() / 2) {
       relieve();
+    }
+  }
+
+  /** Resends in-flight messages held back at attach, oldest first, while the window allows. */
+  private void resendHeldBack() {
+    if (unsent == 0 || connection == null) {
+      return;
+    }
+    for (OutboundMessage m : inflight.values()) {
+      if (unsent == 0 || !canSend()) {
+        return;
+      }
+      if (m.unsent) {
+        m.unsent = false;
+        unsent--;
+        connection.write(toPublish(m, true, System.nanoTime()));
+      }
     }
   }
 
@@ -418,6 +458,10 @@ public final class Session implements Backpressure {
     }
     // From here on only PUBREL is ever resent for this identifier [MQTT-4.3.3-3].
     m.released = true;
+    if (m.unsent) {
+      m.unsent = false; // acknowledged before it was resent here
+      unsent--;
+    }
     connection.write(PubRel.of(packetId));
     return true;
   }
@@ -449,6 +493,9 @@ public final class Session implements Backpressure {
 
   private void complete(OutboundMessage m) {
     inflight.remove(m.packetId);
+    if (m.unsent) {
+      unsent--;
+    }
     m.release();
     drainQueue();
   }
@@ -470,6 +517,7 @@ public final class Session implements Backpressure {
         OutboundMessage m = it.next();
         if (m.group != null && m.qos == QoS.AT_LEAST_ONCE && sink.test(m.group, m.message)) {
           it.remove();
+          unsent -= m.unsent ? 1 : 0;
           m.release();
         }
       }
