@@ -480,6 +480,33 @@ class Mqtt5DeliveryIT {
     assertThat(Packets.text(again.read(Publish.class))).isEqualTo("m2");
   }
 
+  @Test
+  void resentMessagesRespectTheMaximumPacketSizeOfTheNewConnection() throws IOException {
+    String id = id("resume-mps");
+    String topic = "d5/resume-mps/" + id;
+    RawClient first = raw();
+    first.send(connect5(id, true, 60, null, props(PropertyId.SESSION_EXPIRY_INTERVAL, 60L)));
+    first.read(ConnAck.class);
+    first.send(Packets.subscribe(1, topic, QoS.AT_LEAST_ONCE));
+    first.read(SubAck.class);
+    RawClient pub = connected("mps-pub", Properties.EMPTY);
+    pub.send(publish5(topic, "x".repeat(500), QoS.AT_LEAST_ONCE, 1, Properties.EMPTY));
+    pub.read(PubAck.class);
+    pub.send(publish5(topic, "small", QoS.AT_LEAST_ONCE, 2, Properties.EMPTY));
+    pub.read(PubAck.class);
+    first.read(Publish.class);
+    first.read(Publish.class); // neither acknowledged
+    first.close();
+
+    RawClient again = raw();
+    again.send(connect5(id, false, 60, null, props(PropertyId.MAXIMUM_PACKET_SIZE, 200L)));
+    assertThat(again.read(ConnAck.class).sessionPresent()).isTrue();
+    // [MQTT-3.1.2-24] [MQTT-3.1.2-25]: the large one is discarded, not sent.
+    Publish p = again.read(Publish.class);
+    assertThat(Packets.text(p)).isEqualTo("small");
+    assertThat(p.dup()).isTrue();
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   private static String id(String prefix) {

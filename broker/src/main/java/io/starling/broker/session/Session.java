@@ -13,11 +13,11 @@ import io.starling.codec.packet.PubRel;
 import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.Will;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -172,14 +172,20 @@ public final class Session implements Backpressure {
     int window = Math.min(limits.maxInflightMessages(), conn.receiveMaximum());
     int sent = 0;
     unsent = 0;
-    for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
+    Iterator<OutboundMessage> it =
+        inflight == null ? Collections.emptyIterator() : inflight.values().iterator();
+    while (it.hasNext()) {
+      OutboundMessage m = it.next();
       m.unsent = false;
       if (m.released) {
         conn.write(PubRel.of(m.packetId));
         sent++;
       } else if (sent < window) {
-        conn.write(toPublish(m, true, System.nanoTime()));
-        sent++;
+        if (resend(m)) {
+          sent++;
+        } else {
+          it.remove();
+        }
       } else {
         m.unsent = true;
         unsent++;
@@ -400,16 +406,36 @@ public final class Session implements Backpressure {
     if (unsent == 0 || connection == null) {
       return;
     }
-    for (OutboundMessage m : inflight.values()) {
+    for (Iterator<OutboundMessage> it = inflight.values().iterator(); it.hasNext(); ) {
       if (unsent == 0 || !canSend()) {
         return;
       }
+      OutboundMessage m = it.next();
       if (m.unsent) {
         m.unsent = false;
         unsent--;
-        connection.write(toPublish(m, true, System.nanoTime()));
+        if (!resend(m)) {
+          it.remove();
+        }
       }
     }
+  }
+
+  /**
+   * Resends an in-flight PUBLISH with DUP set; returns false, having released it, when it is too
+   * large for this connection's Maximum Packet Size: such a message is discarded as if sent
+   * [MQTT-3.1.2-25] (bug fix: it used to be resent regardless [MQTT-3.1.2-24]).
+   */
+  private boolean resend(OutboundMessage m) {
+    Publish p = toPublish(m, true, System.nanoTime());
+    if (!connection.fits(p)) {
+      stats.tooLargeDropped.increment();
+      p.release();
+      m.release();
+      return false;
+    }
+    connection.write(p);
+    return true;
   }
 
   private int nextFreePacketId() {
