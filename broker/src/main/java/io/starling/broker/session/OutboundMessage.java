@@ -25,6 +25,12 @@ final class OutboundMessage {
   /** For QoS 2: PUBREC received, PUBREL sent, awaiting PUBCOMP. */
   boolean released;
 
+  /**
+   * In flight from an earlier connection but not yet resent on this one, because the client's
+   * Receive Maximum was full [MQTT-3.3.4-9]; it keeps its packet identifier [MQTT-4.4.0-1].
+   */
+  boolean unsent;
+
   OutboundMessage(
       Message message, QoS qos, boolean retain, int[] subscriptionIds, SharedGroup group) {
     this.message = message;

@@ -13,11 +13,11 @@ import io.starling.codec.packet.PubRel;
 import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.Will;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -57,6 +57,11 @@ public final class Session implements Backpressure {
   private Set<Integer> inboundQos2;
   private int nextPacketId = 1;
   private boolean flushPending;
+
+  /**
+   * In-flight messages waiting to be resent on this connection ({@link OutboundMessage#unsent}).
+   */
+  private int unsent;
 
   /** Set while a connected session's queue is over its high-water mark; read by publishers. */
   private volatile boolean congested;
@@ -173,8 +178,30 @@ public final class Session implements Backpressure {
     }
     this.persistent = persistent;
     this.everAttached = true;
-    for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
-      conn.write(m.released ? PubRel.of(m.packetId) : toPublish(m, true, System.nanoTime()));
+    // Unacknowledged messages are resent with their packet identifiers [MQTT-4.4.0-1], but no
+    // more PUBLISH packets than the new connection's window allows [MQTT-3.3.4-9]: the rest are
+    // resent as acknowledgements free the window (bug fix: all of them used to go at once).
+    int window = Math.min(limits.maxInflightMessages(), conn.receiveMaximum());
+    int sent = 0;
+    unsent = 0;
+    Iterator<OutboundMessage> it =
+        inflight == null ? Collections.emptyIterator() : inflight.values().iterator();
+    while (it.hasNext()) {
+      OutboundMessage m = it.next();
+      m.unsent = false;
+      if (m.released) {
+        conn.write(PubRel.of(m.packetId));
+        sent++;
+      } else if (sent < window) {
+        if (resend(m)) {
+          sent++;
+        } else {
+          it.remove();
+        }
+      } else {
+        m.unsent = true;
+        unsent++;
+      }
     }
     drainQueue();
     conn.flush();
@@ -234,6 +261,7 @@ public final class Session implements Backpressure {
         m.release();
       }
       inflight = null;
+      unsent = 0;
     }
     if (queue != null) {
       stats.queuedMessages.addAndGet(-queue.size());
@@ -289,7 +317,7 @@ public final class Session implements Backpressure {
 
   private boolean canSend() {
     int window = Math.min(limits.maxInflightMessages(), connection.receiveMaximum());
-    return inflightSize() < window && connection.isWritable();
+    return inflightSize() - unsent < window && connection.isWritable();
   }
 
   /**
@@ -379,13 +407,51 @@ public final class Session implements Backpressure {
 
   /** Sends queued messages while the in-flight window and the socket allow. */
   public void drainQueue() {
-    while (connection != null && queueSize() > 0 && canSend()) {
+    resendHeldBack();
+    while (connection != null && unsent == 0 && queueSize() > 0 && canSend()) {
       stats.queuedMessages.decrementAndGet();
       send(queue.pollFirst());
     }
     if (congested && queueSize() <= highWater() / 2) {
       relieve();
     }
+  }
+
+  /** Resends in-flight messages held back at attach, oldest first, while the window allows. */
+  private void resendHeldBack() {
+    if (unsent == 0 || connection == null) {
+      return;
+    }
+    for (Iterator<OutboundMessage> it = inflight.values().iterator(); it.hasNext(); ) {
+      if (unsent == 0 || !canSend()) {
+        return;
+      }
+      OutboundMessage m = it.next();
+      if (m.unsent) {
+        m.unsent = false;
+        unsent--;
+        if (!resend(m)) {
+          it.remove();
+        }
+      }
+    }
+  }
+
+  /**
+   * Resends an in-flight PUBLISH with DUP set; returns false, having released it, when it is too
+   * large for this connection's Maximum Packet Size: such a message is discarded as if sent
+   * [MQTT-3.1.2-25] (bug fix: it used to be resent regardless [MQTT-3.1.2-24]).
+   */
+  private boolean resend(OutboundMessage m) {
+    Publish p = toPublish(m, true, System.nanoTime());
+    if (!connection.fits(p)) {
+      stats.tooLargeDropped.increment();
+      p.release();
+      m.release();
+      return false;
+    }
+    connection.write(p);
+    return true;
   }
 
   private int nextFreePacketId() {
@@ -434,6 +500,10 @@ public final class Session implements Backpressure {
     }
     // From here on only PUBREL is ever resent for this identifier [MQTT-4.3.3-3].
     m.released = true;
+    if (m.unsent) {
+      m.unsent = false; // acknowledged before it was resent here
+      unsent--;
+    }
     connection.write(PubRel.of(packetId));
     return true;
   }
@@ -465,6 +535,9 @@ public final class Session implements Backpressure {
 
   private void complete(OutboundMessage m) {
     inflight.remove(m.packetId);
+    if (m.unsent) {
+      unsent--;
+    }
     m.release();
     drainQueue();
   }
@@ -486,6 +559,7 @@ public final class Session implements Backpressure {
         OutboundMessage m = it.next();
         if (m.group != null && m.qos == QoS.AT_LEAST_ONCE && sink.test(m.group, m.message)) {
           it.remove();
+          unsent -= m.unsent ? 1 : 0;
           m.release();
         }
       }

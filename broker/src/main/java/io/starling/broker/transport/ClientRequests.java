@@ -83,8 +83,10 @@ final class ClientRequests {
       }
       case EXACTLY_ONCE -> {
         // Route on first receipt and remember the id until PUBREL, so that a resent PUBLISH
-        // (DUP) is not routed twice [MQTT-4.3.3-2].
-        if (conn.session.inboundQos2().add(p.packetId()) && route && route(p, topic) == 0) {
+        // (DUP) is not routed twice [MQTT-4.3.3-2]. A refused message is not remembered: its
+        // PUBREC of 0x80 or more ends the flow (no PUBREL follows), so keeping the id would eat
+        // the Receive Maximum and swallow the next message that reuses it [MQTT-4.3.3-9].
+        if (route && conn.session.inboundQos2().add(p.packetId()) && route(p, topic) == 0) {
           outcome = ReasonCode.NO_MATCHING_SUBSCRIBERS;
         }
         conn.write(new PubRec(p.packetId(), outcome, Properties.EMPTY));
