@@ -2,7 +2,6 @@ package io.starling.broker;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -12,29 +11,38 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.config.BrokerConfig.Listener;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
+import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.session.SessionLifecycle;
 import io.starling.broker.session.SessionRegistry;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.broker.sys.SysPublisher;
-import io.starling.broker.transport.MqttPipeline;
+import io.starling.broker.transport.ConnectionAttributes;
+import io.starling.broker.transport.ListenerInitializer;
+import io.starling.broker.transport.TlsContextLoader;
+import io.starling.broker.transport.TlsContextSource;
 import io.starling.codec.QoS;
 import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running MQTT broker: one TCP listener, its event loops, sessions, routing and {@code $SYS}.
- * Start it with {@link #start}, stop it with {@link #close}. Thread-safe.
+ * A running MQTT broker: its listeners (tcp, tls, ws, wss), event loops, sessions, routing and
+ * {@code $SYS}. Start it with {@link #start}, stop it with {@link #close}. Thread-safe.
  */
 public final class Broker implements BrokerContext, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Broker.class);
@@ -45,11 +53,18 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final Subscriptions subscriptions;
   private final SessionRegistry sessions;
   private final SessionLifecycle lifecycle;
+  private final Map<String, EnhancedAuthenticator> authenticators = new ConcurrentHashMap<>();
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final String transportName;
   private volatile boolean shuttingDown;
-  private Channel serverChannel;
+
+  /** Bound server channels by listener name, in config order. */
+  private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
+
+  /** Checks TLS files for changes; null when no listener reloads them. */
+  private ScheduledExecutorService tlsReloader;
+
   private SysPublisher sys;
 
   private Broker(BrokerConfig config) {
@@ -90,7 +105,36 @@ public final class Broker implements BrokerContext, AutoCloseable {
   }
 
   private void bind() throws BrokerStartException {
-    MqttPipeline pipeline = new MqttPipeline(this);
+    // Every TLS file is checked before any port is bound, so a bad file stops start-up cleanly.
+    Map<String, TlsContextSource> tls = new LinkedHashMap<>();
+    for (Listener l : config.listeners()) {
+      if (l.tls() != null) {
+        tls.put(l.name(), TlsContextSource.load(l.tls(), describe(l)));
+      }
+    }
+    for (Listener l : config.listeners()) {
+      bind(l, tls.get(l.name()));
+    }
+    scheduleTlsReload(tls);
+    if (config.sys().intervalSeconds() > 0) {
+      sys = new SysPublisher(this, workerGroup.next(), config.sys().intervalSeconds());
+      sys.start();
+    }
+    Listener first = config.listeners().get(0);
+    log.info(
+        "Starling listening on {}:{} (MQTT 3.1, 3.1.1; {} transport, {} I/O threads,"
+            + " open-file limit {})",
+        first.bind(),
+        port(),
+        transportName,
+        ((MultiThreadIoEventLoopGroup) workerGroup).executorCount(),
+        openFileLimit());
+    for (Listener l : config.listeners()) {
+      log.info("{}", describeBound(l));
+    }
+  }
+
+  private void bind(Listener l, TlsContextSource tls) throws BrokerStartException {
     Class<? extends ServerChannel> channelClass =
         transportName.equals("epoll")
             ? EpollServerSocketChannel.class
@@ -104,33 +148,65 @@ public final class Broker implements BrokerContext, AutoCloseable {
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 << 10, 64 << 10))
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    pipeline.configure(ch.pipeline());
-                  }
-                });
-    var listener = config.listener();
-    InetSocketAddress address = new InetSocketAddress(listener.bind(), listener.port());
+            .childAttr(ConnectionAttributes.LISTENER_NAME, l.name())
+            .childHandler(new ListenerInitializer(this, l, tls));
+    if (l.allowAnonymous() != null) {
+      b.childAttr(ConnectionAttributes.ALLOW_ANONYMOUS, l.allowAnonymous());
+    }
+    InetSocketAddress address = new InetSocketAddress(l.bind(), l.port());
     try {
-      serverChannel = b.bind(address).syncUninterruptibly().channel();
+      serverChannels.put(l.name(), b.bind(address).syncUninterruptibly().channel());
     } catch (Exception e) {
       throw new BrokerStartException(
-          "cannot listen on " + listener.bind() + ":" + listener.port() + ": " + e.getMessage(), e);
+          describe(l) + " cannot listen on " + l.bind() + ":" + l.port() + ": " + e.getMessage(),
+          e);
     }
-    if (config.sys().intervalSeconds() > 0) {
-      sys = new SysPublisher(this, workerGroup.next(), config.sys().intervalSeconds());
-      sys.start();
+  }
+
+  private void scheduleTlsReload(Map<String, TlsContextSource> tls) {
+    for (Listener l : config.listeners()) {
+      TlsContextSource source = tls.get(l.name());
+      if (source == null || l.tls().reloadIntervalSeconds() == 0) {
+        continue;
+      }
+      if (tlsReloader == null) {
+        // Its own thread: reloading reads files, which must never happen on an event loop.
+        tlsReloader =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "starling-tls-reload");
+                  t.setDaemon(true);
+                  return t;
+                });
+      }
+      long every = l.tls().reloadIntervalSeconds();
+      tlsReloader.scheduleWithFixedDelay(source::reloadIfChanged, every, every, TimeUnit.SECONDS);
     }
-    log.info(
-        "Starling listening on {}:{} (MQTT 3.1, 3.1.1; {} transport, {} I/O threads,"
-            + " open-file limit {})",
-        listener.bind(),
-        port(),
-        transportName,
-        ((MultiThreadIoEventLoopGroup) workerGroup).executorCount(),
-        openFileLimit());
+  }
+
+  private static String describe(Listener l) {
+    return "listener '" + l.name() + "' (" + l.kind().configName() + ")";
+  }
+
+  private String describeBound(Listener l) {
+    StringBuilder sb =
+        new StringBuilder(describe(l))
+            .append(" on ")
+            .append(l.bind())
+            .append(':')
+            .append(port(l.name()));
+    if (l.tls() != null) {
+      sb.append(", TLS engine ")
+          .append(TlsContextLoader.providerName())
+          .append(", protocols ")
+          .append(String.join("/", l.tls().protocols()))
+          .append(", client certificates ")
+          .append(l.tls().clientAuth().configName());
+    }
+    if (l.websocket() != null) {
+      sb.append(", WebSocket path ").append(l.websocket().path());
+    }
+    return sb.toString();
   }
 
   private static String openFileLimit() {
@@ -140,9 +216,22 @@ public final class Broker implements BrokerContext, AutoCloseable {
         : "unknown";
   }
 
-  /** The port the listener is bound to (useful when the config asked for port 0). */
+  /** The port the first listener is bound to (useful when the config asked for port 0). */
   public int port() {
-    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    return port(config.listeners().get(0).name());
+  }
+
+  /**
+   * The port the listener named {@code listenerName} is bound to.
+   *
+   * @throws IllegalArgumentException if there is no such listener
+   */
+  public int port(String listenerName) {
+    Channel ch = serverChannels.get(listenerName);
+    if (ch == null) {
+      throw new IllegalArgumentException("no listener named '" + listenerName + "'");
+    }
+    return ((InetSocketAddress) ch.localAddress()).getPort();
   }
 
   @Override
@@ -172,6 +261,16 @@ public final class Broker implements BrokerContext, AutoCloseable {
   @Override
   public boolean isShuttingDown() {
     return shuttingDown;
+  }
+
+  @Override
+  public EnhancedAuthenticator enhancedAuthenticator(String method) {
+    return authenticators.get(method);
+  }
+
+  /** Offers an enhanced authentication method to MQTT 5.0 clients from now on. */
+  public void addEnhancedAuthenticator(EnhancedAuthenticator authenticator) {
+    authenticators.put(authenticator.method(), authenticator);
   }
 
   @Override
@@ -216,8 +315,11 @@ public final class Broker implements BrokerContext, AutoCloseable {
     if (sys != null) {
       sys.stop();
     }
-    if (serverChannel != null) {
-      serverChannel.close().syncUninterruptibly();
+    if (tlsReloader != null) {
+      tlsReloader.shutdownNow();
+    }
+    for (Channel ch : serverChannels.values()) {
+      ch.close().syncUninterruptibly();
     }
     closeConnections();
     // Shutting the event loops down closes every connection on them; with shuttingDown set, no

@@ -3,6 +3,7 @@ package io.starling.broker;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
+import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.session.SessionLifecycle;
 import io.starling.broker.sys.BrokerStats;
 
@@ -19,6 +20,12 @@ public interface BrokerContext {
 
   /** Whether the broker is stopping: no wills are published then. */
   boolean isShuttingDown();
+
+  /**
+   * The enhanced authentication method of that name (MQTT 5.0 section 4.12), or {@code null} if the
+   * broker does not offer it.
+   */
+  EnhancedAuthenticator enhancedAuthenticator(String method);
 
   /** Where sessions begin and end: takeover, disconnection, expiry, wills. */
   SessionLifecycle lifecycle();

@@ -27,13 +27,13 @@ final class BrokerCommand implements Callable<Integer> {
   @Option(
       names = {"-p", "--port"},
       paramLabel = "N",
-      description = "TCP port to listen on, 0 for any free port (default: 1883).")
+      description = "Port of the first tcp listener, 0 for any free port (default: 1883).")
   Integer port;
 
   @Option(
       names = {"-b", "--bind"},
       paramLabel = "ADDR",
-      description = "Address to listen on (default: 0.0.0.0).")
+      description = "Address of the first tcp listener (default: 0.0.0.0).")
   String bind;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -51,10 +51,15 @@ final class BrokerCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("starling: --port must be 0 to 65535, not " + port);
       return 2;
     }
-    cfg =
-        cfg.withListener(
-            bind != null ? bind : cfg.listener().bind(),
-            port != null ? port : cfg.listener().port());
+    if (bind != null || port != null) {
+      // The flags apply to the first tcp listener (one is added if the file has none).
+      BrokerConfig.Listener tcp =
+          cfg.listeners().stream()
+              .filter(l -> l.kind() == BrokerConfig.Listener.Kind.TCP)
+              .findFirst()
+              .orElse(BrokerConfig.Listener.DEFAULT);
+      cfg = cfg.withListener(bind != null ? bind : tcp.bind(), port != null ? port : tcp.port());
+    }
     Broker broker;
     try {
       broker = Broker.start(cfg);

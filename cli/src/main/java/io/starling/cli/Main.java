@@ -13,7 +13,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Starling: an MQTT 3.1, 3.1.1 and 5.0 broker and toolkit.",
-    subcommands = {BrokerCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      BrokerCommand.class,
+      BenchCommand.class,
+      CertCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -15,6 +15,7 @@ import io.starling.broker.BrokerContext;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
+import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.session.SessionLifecycle;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.broker.transport.MqttConnection;
@@ -1292,6 +1293,11 @@ class ConformanceIT {
     @Override
     public boolean isShuttingDown() {
       return false;
+    }
+
+    @Override
+    public EnhancedAuthenticator enhancedAuthenticator(String method) {
+      return null;
     }
 
     @Override

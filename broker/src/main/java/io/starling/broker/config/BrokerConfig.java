@@ -1,12 +1,16 @@
 package io.starling.broker.config;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The whole broker configuration: an immutable record tree, validated when built. Every key has a
  * safe default ({@link #defaults()}); see {@code config/starling.yaml} for the documented file.
  *
- * @param listener where the broker accepts MQTT connections
+ * @param listeners where the broker accepts MQTT connections: at least one, names unique
  * @param limits what one client may do
  * @param sys the {@code $SYS} topics
  * @param ioThreads event-loop threads; 0 means one per available processor
@@ -14,10 +18,20 @@ import java.util.Objects;
  *     CONNACK)
  */
 public record BrokerConfig(
-    Listener listener, Limits limits, Sys sys, int ioThreads, Protocol protocol) {
+    List<Listener> listeners, Limits limits, Sys sys, int ioThreads, Protocol protocol) {
   public BrokerConfig {
     Objects.requireNonNull(protocol, "protocol");
-    Objects.requireNonNull(listener, "listener");
+    listeners = List.copyOf(listeners);
+    if (listeners.isEmpty()) {
+      throw new IllegalArgumentException("listeners must hold at least one listener");
+    }
+    Set<String> names = new HashSet<>();
+    for (Listener l : listeners) {
+      if (!names.add(l.name())) {
+        throw new IllegalArgumentException(
+            "listeners: the name '" + l.name() + "' is used twice; give each listener its own");
+      }
+    }
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(sys, "sys");
     if (ioThreads < 0) {
@@ -27,42 +41,149 @@ public record BrokerConfig(
 
   /** A broker on 0.0.0.0:1883 with the default limits. */
   public static BrokerConfig defaults() {
-    return new BrokerConfig(Listener.DEFAULT, Limits.DEFAULT, Sys.DEFAULT, 0, Protocol.DEFAULT);
+    return new BrokerConfig(
+        List.of(Listener.DEFAULT), Limits.DEFAULT, Sys.DEFAULT, 0, Protocol.DEFAULT);
   }
 
-  /** A copy listening elsewhere. */
+  /**
+   * A copy whose first {@code tcp} listener listens elsewhere (one is added in front if there is
+   * none): what {@code starling broker --bind/--port} do.
+   */
   public BrokerConfig withListener(String bind, int port) {
-    return new BrokerConfig(new Listener(bind, port), limits, sys, ioThreads, protocol);
+    List<Listener> out = new ArrayList<>(listeners);
+    for (int i = 0; i < out.size(); i++) {
+      if (out.get(i).kind() == Listener.Kind.TCP) {
+        out.set(i, out.get(i).withAddress(bind, port));
+        return withListeners(out);
+      }
+    }
+    String name = names(out).contains("tcp") ? "tcp-" + out.size() : "tcp";
+    out.add(0, Listener.tcp(name, bind, port));
+    return withListeners(out);
+  }
+
+  private static Set<String> names(List<Listener> listeners) {
+    Set<String> names = new HashSet<>();
+    listeners.forEach(l -> names.add(l.name()));
+    return names;
+  }
+
+  /** A copy with other listeners. */
+  public BrokerConfig withListeners(List<Listener> listeners) {
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol);
   }
 
   /** A copy with other limits. */
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol);
   }
 
   /** A copy with other {@code $SYS} settings. */
   public BrokerConfig withSys(Sys sys) {
-    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol);
   }
 
   /** A copy with other protocol settings. */
   public BrokerConfig withProtocol(Protocol protocol) {
-    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol);
   }
 
   /**
-   * A TCP listener.
+   * One listener: a socket the broker accepts MQTT connections on, and how it speaks.
    *
+   * @param name unique among the listeners; in logs and on each connection ({@code
+   *     ConnectionAttributes.LISTENER_NAME})
+   * @param kind plain TCP, TLS, WebSocket or WebSocket over TLS
    * @param bind the address to bind, {@code 0.0.0.0} for all IPv4 interfaces
    * @param port the port, 0 for an ephemeral one
+   * @param allowAnonymous whether clients without credentials are let in here; null means the
+   *     broker-wide security setting
+   * @param maxConnections the most sockets open at once on this listener (a socket beyond it is
+   *     closed when accepted); 0 means only the broker-wide {@code limits.max_connections}
+   * @param tls the TLS settings; required for {@code tls} and {@code wss}, null otherwise
+   * @param websocket the WebSocket settings; for {@code ws} and {@code wss} only, null otherwise
    */
-  public record Listener(String bind, int port) {
-    public static final Listener DEFAULT = new Listener("0.0.0.0", 1883);
+  public record Listener(
+      String name,
+      Kind kind,
+      String bind,
+      int port,
+      Boolean allowAnonymous,
+      int maxConnections,
+      TlsConfig tls,
+      WebSocketConfig websocket) {
+    public static final Listener DEFAULT = tcp("tcp", "0.0.0.0", 1883);
 
     public Listener {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(kind, "kind");
       Objects.requireNonNull(bind, "bind");
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be 0 to 65535");
+      }
+      if (maxConnections < 0) {
+        throw new IllegalArgumentException("max_connections must be 0 or more");
+      }
+      if (kind.isTls() != (tls != null)) {
+        throw new IllegalArgumentException(
+            kind.isTls()
+                ? "a " + kind.configName() + " listener needs a 'tls' section"
+                : "'tls' only applies to tls and wss listeners");
+      }
+      if (kind.isWebSocket()) {
+        websocket = websocket == null ? WebSocketConfig.DEFAULT : websocket;
+      } else if (websocket != null) {
+        throw new IllegalArgumentException("'websocket' only applies to ws and wss listeners");
+      }
+    }
+
+    /** A plain TCP listener with no limits of its own. */
+    public static Listener tcp(String name, String bind, int port) {
+      return new Listener(name, Kind.TCP, bind, port, null, 0, null, null);
+    }
+
+    /** A listener of any kind with no limits of its own; {@code tls} only for tls and wss. */
+    public static Listener of(String name, Kind kind, String bind, int port, TlsConfig tls) {
+      return new Listener(name, kind, bind, port, null, 0, tls, null);
+    }
+
+    /** A copy on another address. */
+    public Listener withAddress(String bind, int port) {
+      return new Listener(name, kind, bind, port, allowAnonymous, maxConnections, tls, websocket);
+    }
+
+    /** A copy with other WebSocket settings. */
+    public Listener withWebSocket(WebSocketConfig websocket) {
+      return new Listener(name, kind, bind, port, allowAnonymous, maxConnections, tls, websocket);
+    }
+
+    /** A copy with its own anonymous-access rule and connection cap. */
+    public Listener withAccess(Boolean allowAnonymous, int maxConnections) {
+      return new Listener(name, kind, bind, port, allowAnonymous, maxConnections, tls, websocket);
+    }
+
+    /** How a listener speaks: the four kinds of the {@code kind} key. */
+    public enum Kind {
+      /** MQTT over plain TCP (port 1883 by convention). */
+      TCP,
+      /** MQTT over TLS (8883). */
+      TLS,
+      /** MQTT over WebSocket (commonly 8080 or 80). */
+      WS,
+      /** MQTT over WebSocket over TLS (commonly 8443 or 443). */
+      WSS;
+
+      public boolean isTls() {
+        return this == TLS || this == WSS;
+      }
+
+      public boolean isWebSocket() {
+        return this == WS || this == WSS;
+      }
+
+      /** The name used in the config file. */
+      public String configName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
       }
     }
   }

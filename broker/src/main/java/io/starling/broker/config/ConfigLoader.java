@@ -1,7 +1,6 @@
 package io.starling.broker.config;
 
 import io.starling.broker.config.BrokerConfig.Limits;
-import io.starling.broker.config.BrokerConfig.Listener;
 import io.starling.broker.config.BrokerConfig.QueueOverflow;
 import io.starling.broker.config.BrokerConfig.Sys;
 import java.io.IOException;
@@ -28,8 +27,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * defaults.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("listener", "limits", "sys", "io_threads", "mqtt");
-  private static final Set<String> LISTENER = Set.of("bind", "port");
+  private static final Set<String> TOP = Set.of("listeners", "limits", "sys", "io_threads", "mqtt");
   private static final Set<String> LIMITS =
       Set.of(
           "max_connections",
@@ -89,17 +87,15 @@ public final class ConfigLoader {
       return defaults;
     }
     Map<String, Node> top = mapping(root, "", TOP);
-    Map<String, Node> listener = section(top, "listener", LISTENER);
     Map<String, Node> limits = section(top, "limits", LIMITS);
     Map<String, Node> sys = section(top, "sys", SYS);
     Map<String, Node> mqtt = section(top, "mqtt", MQTT);
-    Listener l = Listener.DEFAULT;
+    var listeners =
+        top.containsKey("listeners")
+            ? new ListenersParser(this).parse(top.get("listeners"))
+            : defaults.listeners();
     Limits d = Limits.DEFAULT;
     try {
-      Listener parsedListener =
-          new Listener(
-              string(listener, "listener.bind", l.bind()),
-              integer(listener, "listener.port", l.port(), 0, 65535));
       Limits parsedLimits =
           new Limits(
               integer(limits, "limits.max_connections", d.maxConnections(), 1, Integer.MAX_VALUE),
@@ -124,7 +120,7 @@ public final class ConfigLoader {
                   0,
                   Integer.MAX_VALUE));
       int ioThreads = integer(top, "io_threads", defaults.ioThreads(), 0, 1024);
-      return new BrokerConfig(parsedListener, parsedLimits, parsedSys, ioThreads, protocol(mqtt));
+      return new BrokerConfig(listeners, parsedLimits, parsedSys, ioThreads, protocol(mqtt));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e);
     }
@@ -159,8 +155,7 @@ public final class ConfigLoader {
     return node == null ? Map.of() : mapping(node, key + ".", allowed);
   }
 
-  private Map<String, Node> mapping(Node node, String prefix, Set<String> allowed)
-      throws ConfigException {
+  Map<String, Node> mapping(Node node, String prefix, Set<String> allowed) throws ConfigException {
     if (!(node instanceof MappingNode map)) {
       String what =
           prefix.isEmpty() ? "the top level" : "'" + prefix.substring(0, prefix.length() - 1) + "'";
@@ -191,11 +186,11 @@ public final class ConfigLoader {
     return keys.stream().sorted().toArray(String[]::new);
   }
 
-  private ConfigException error(Node node, String message) {
+  ConfigException error(Node node, String message) {
     return new ConfigException(source + ":" + (node.getStartMark().getLine() + 1) + ": " + message);
   }
 
-  private String scalar(Map<String, Node> section, String key) throws ConfigException {
+  String scalar(Map<String, Node> section, String key) throws ConfigException {
     String leaf = key.substring(key.lastIndexOf('.') + 1);
     Node node = section.get(leaf);
     if (node == null) {
@@ -207,7 +202,7 @@ public final class ConfigLoader {
     return s.getValue();
   }
 
-  private int integer(Map<String, Node> section, String key, int fallback, int min, int max)
+  int integer(Map<String, Node> section, String key, int fallback, int min, int max)
       throws ConfigException {
     return (int) longInteger(section, key, fallback, min, max);
   }
@@ -257,8 +252,7 @@ public final class ConfigLoader {
     return key.substring(key.lastIndexOf('.') + 1);
   }
 
-  private String string(Map<String, Node> section, String key, String fallback)
-      throws ConfigException {
+  String string(Map<String, Node> section, String key, String fallback) throws ConfigException {
     String text = scalar(section, key);
     if (text != null && text.isBlank()) {
       throw error(section.get(leaf(key)), "'" + key + "' must not be empty");
@@ -266,8 +260,7 @@ public final class ConfigLoader {
     return text == null ? fallback : text.trim();
   }
 
-  private boolean bool(Map<String, Node> section, String key, boolean fallback)
-      throws ConfigException {
+  boolean bool(Map<String, Node> section, String key, boolean fallback) throws ConfigException {
     String text = scalar(section, key);
     if (text == null) {
       return fallback;

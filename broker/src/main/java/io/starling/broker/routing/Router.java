@@ -123,7 +123,7 @@ public final class Router {
     if (!groups.isEmpty()) {
       shared.match(m.topic(), box.groupCollector);
       for (SharedGroup g : box.groups) {
-        if (toGroup(box, g, m, null)) {
+        if (toGroup(box, g, m)) {
           n++;
         }
       }
@@ -144,18 +144,27 @@ public final class Router {
    * @return false if no other member could take it
    */
   public boolean reroute(SharedGroup group, Message m, Session leaving) {
-    return toGroup(outboxes.get(), group, m, leaving);
+    SharedGroup.Member member = group.pick(leaving);
+    if (member == null || !member.session().isOnline()) {
+      return false; // moving it to another offline session gains nothing
+    }
+    toMember(outboxes.get(), group, member, m);
+    return true;
   }
 
-  private boolean toGroup(Outbox box, SharedGroup g, Message m, Session exclude) {
-    SharedGroup.Member member = g.pick(exclude);
+  private boolean toGroup(Outbox box, SharedGroup g, Message m) {
+    SharedGroup.Member member = g.pick(null);
     if (member == null) {
       return false;
     }
+    toMember(box, g, member, m);
+    return true;
+  }
+
+  private void toMember(Outbox box, SharedGroup g, SharedGroup.Member member, Message m) {
     SubOptions o = member.options();
     int[] ids = o.subscriptionId() == 0 ? null : new int[] {o.subscriptionId()};
     add(box, member.session(), m, o, ids, g);
-    return true;
   }
 
   private void add(Outbox box, Session s, Message m, SubOptions o, int[] ids, SharedGroup g) {

@@ -19,10 +19,6 @@ final class ConnectChecks {
       // Every 5.0 client is sent to another server (section 4.11).
       return p.redirectPermanent() ? ReasonCode.SERVER_MOVED : ReasonCode.USE_ANOTHER_SERVER;
     }
-    if (v == MqttVersion.V5 && c.properties().contains(PropertyId.AUTHENTICATION_METHOD)) {
-      // TODO(#4): enhanced authentication (SCRAM) once the password store exists.
-      return ReasonCode.BAD_AUTHENTICATION_METHOD;
-    }
     Will w = c.will();
     if (w != null && w.qos().value() > p.maximumQos()) {
       return ReasonCode.QOS_NOT_SUPPORTED; // [MQTT-3.2.2-12]

@@ -11,6 +11,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.broker.BrokerContext;
 import io.starling.broker.config.Protocol;
+import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
@@ -28,6 +29,7 @@ import io.starling.codec.packet.Disconnect;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.PingResp;
 import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.Property;
 import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.PubAck;
 import io.starling.codec.packet.PubComp;
@@ -96,6 +98,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   /** The will is not to be published: DISCONNECT received, or shutdown. */
   boolean willDone;
+
+  /** Enhanced authentication, when CONNECT named a method; null otherwise. */
+  private AuthFlow auth;
+
+  /** The CONNECT whose AUTH exchange is under way; null otherwise. */
+  private Connect authenticating;
+
+  /** The user name enhanced authentication established, or null. */
+  String authenticatedUser;
 
   /** Packets that came right behind CONNECT, before the session was attached. */
   private List<MqttPacket> pending = List.of();
@@ -374,7 +385,18 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       return;
     }
     if (closing) {
-      return; // refused or disconnecting: nothing more is processed [MQTT-3.1.4-5]
+      return; // refused or disconnecting: nothing more is processed [MQTT-3.1.4-6]
+    }
+    if (authenticating != null) {
+      if (packet.type() == PacketType.AUTH) {
+        onAuth((Auth) packet);
+      } else {
+        // Only AUTH may come before CONNACK, and no DISCONNECT may precede it [MQTT-3.14.0-1].
+        log.debug("client {}: {} during authentication, closing", clientId, packet.type());
+        closing = true;
+        ctx.close();
+      }
+      return;
     }
     if (session == null) {
       // CONNECT accepted but the session is still being handed over: nothing else may come yet.
@@ -428,6 +450,65 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       refuse(refusal, ConnectChecks.refusalProperties(refusal, protocol));
       return;
     }
+    String method =
+        version == MqttVersion.V5
+            ? c.properties().stringValue(PropertyId.AUTHENTICATION_METHOD).orElse(null)
+            : null;
+    if (method == null) {
+      accept(c, Properties.EMPTY);
+      return;
+    }
+    EnhancedAuthenticator authenticator = broker.enhancedAuthenticator(method);
+    if (authenticator == null) {
+      refuse(ReasonCode.BAD_AUTHENTICATION_METHOD, null); // [MQTT-4.12.0-1]
+      return;
+    }
+    auth = new AuthFlow(authenticator);
+    authenticating = c;
+    onConnectAuthStep(auth.start(c.properties(), false));
+  }
+
+  /** One step of the AUTH exchange between CONNECT and CONNACK (section 4.12). */
+  private void onConnectAuthStep(EnhancedAuthenticator.Step step) {
+    switch (step.outcome()) {
+      case CONTINUE -> {
+        write(auth.toClient(step)); // [MQTT-4.12.0-2]
+        ctx.flush();
+        if (timer == null) {
+          // The exchange has as long as CONNECT had to arrive.
+          timer =
+              ctx.executor()
+                  .schedule(
+                      () -> {
+                        if (authenticating != null) {
+                          ctx.close();
+                        }
+                      },
+                      broker.config().limits().connectTimeoutSeconds(),
+                      TimeUnit.SECONDS);
+        }
+      }
+      case SUCCESS -> {
+        auth.finish();
+        Connect c = authenticating;
+        authenticating = null;
+        authenticatedUser = step.username();
+        if (timer != null) {
+          timer.cancel(false);
+          timer = null;
+        }
+        accept(c, auth.properties(step)); // [MQTT-4.12.0-5]
+      }
+      case FAILURE -> {
+        auth.finish();
+        authenticating = null;
+        refuse(ReasonCode.NOT_AUTHORIZED, null); // [MQTT-4.12.0-4]
+      }
+    }
+  }
+
+  /** Goes on with a CONNECT that passed its checks (and its enhanced authentication, if any). */
+  private void accept(Connect c, Properties authProperties) {
     String id = c.clientId();
     String assigned = null;
     if (id.isEmpty()) {
@@ -449,6 +530,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     if (version == MqttVersion.V5) {
       int max = broker.config().limits().maxPacketSizeBytes();
       connAckProperties = terms.connAckProperties(c, protocol, assigned, max);
+      if (!authProperties.isEmpty()) {
+        List<Property> all = new ArrayList<>(connAckProperties.entries());
+        all.addAll(authProperties.entries());
+        connAckProperties = Properties.of(all);
+      }
       if (protocol.topicAliasMaximum() > 0 || terms.topicAliasMaximum() > 0) {
         aliases = new TopicAliases(protocol.topicAliasMaximum(), terms.topicAliasMaximum());
       }
@@ -518,9 +604,39 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     ctx.close();
   }
 
+  /**
+   * AUTH: continues the exchange between CONNECT and CONNACK, or re-authenticates a connected
+   * client (section 4.12.1). Without a method in CONNECT it is a protocol error [MQTT-4.12.0-7].
+   */
   private void onAuth(Auth a) {
-    // TODO(#4): enhanced authentication. Without an authentication method in CONNECT, AUTH is a
-    // protocol error [MQTT-4.12.0-7].
-    disconnect(ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method in CONNECT");
+    if (auth == null) {
+      disconnect(ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method in CONNECT");
+      return;
+    }
+    String problem = auth.problem(a);
+    if (problem != null) {
+      disconnect(ReasonCode.PROTOCOL_ERROR, problem);
+      return;
+    }
+    if (authenticating != null) {
+      onConnectAuthStep(auth.next(a));
+      return;
+    }
+    EnhancedAuthenticator.Step step =
+        a.reasonCode() == ReasonCode.REAUTHENTICATE
+            ? auth.start(a.properties(), true)
+            : auth.next(a);
+    switch (step.outcome()) {
+      case CONTINUE -> write(auth.toClient(step));
+      case SUCCESS -> {
+        auth.finish();
+        authenticatedUser = step.username();
+        write(auth.toClient(step));
+      }
+      case FAILURE -> {
+        auth.finish();
+        disconnect(ReasonCode.NOT_AUTHORIZED, "re-authentication failed"); // [MQTT-4.12.1-2]
+      }
+    }
   }
 }

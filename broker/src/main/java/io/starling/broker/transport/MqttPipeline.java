@@ -12,10 +12,11 @@ import io.starling.codec.netty.MqttDecoder;
  *   bytes -> MqttDecoder -> MqttConnection (which encodes what it writes) -> bytes
  * </pre>
  *
- * Three handlers per connection and nothing else, because every handler costs memory on every idle
- * connection. There is no flush-consolidation handler: the connection flushes once per read batch
- * and deliveries once per session per batch. One instance per listener; the encoder is shared by
- * all its connections.
+ * Two handlers per plain TCP connection and nothing else, because every handler costs memory on
+ * every idle connection; {@link ListenerInitializer} puts TLS and WebSocket handlers in front of
+ * them for the other listener kinds. There is no flush-consolidation handler: the connection
+ * flushes once per read batch and deliveries once per session per batch. One instance per listener;
+ * the encoder is shared by all its connections.
  */
 public final class MqttPipeline {
   private final BrokerContext broker;

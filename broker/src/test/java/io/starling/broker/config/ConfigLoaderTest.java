@@ -27,9 +27,10 @@ class ConfigLoaderTest {
         ConfigLoader.parse(
             String.join(
                 "\n",
-                "listener:",
-                "  bind: 127.0.0.1",
-                "  port: 1884",
+                "listeners:",
+                "  - kind: tcp",
+                "    bind: 127.0.0.1",
+                "    port: 1884",
                 "limits:",
                 "  max_packet_size: 64KiB",
                 "  queue_overflow: drop_oldest",
@@ -37,7 +38,7 @@ class ConfigLoaderTest {
                 "sys:",
                 "  interval_seconds: 0"),
             "t.yaml");
-    assertThat(c.listener()).isEqualTo(new BrokerConfig.Listener("127.0.0.1", 1884));
+    assertThat(c.listeners()).containsExactly(BrokerConfig.Listener.tcp("tcp", "127.0.0.1", 1884));
     assertThat(c.limits().maxPacketSizeBytes()).isEqualTo(65536);
     assertThat(c.limits().queueOverflow()).isEqualTo(BrokerConfig.QueueOverflow.DROP_OLDEST);
     assertThat(c.limits().queueQos0WhileOffline()).isTrue();
@@ -45,11 +46,50 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void mqttSettingsAreRead() throws Exception {
+    Protocol p =
+        ConfigLoader.parse(
+                String.join(
+                    "\n",
+                    "mqtt:",
+                    "  maximum_qos: 1",
+                    "  retain_available: false",
+                    "  topic_alias_maximum: 0",
+                    "  receive_maximum: 20",
+                    "  max_session_expiry_seconds: 3600",
+                    "  max_keep_alive_seconds: 120",
+                    "  response_information: responses/%c/",
+                    "  redirect_to: other.example:1883",
+                    "  redirect_permanent: true"),
+                "t.yaml")
+            .protocol();
+    assertThat(p)
+        .isEqualTo(
+            new Protocol(1, false, 0, 20, 3600, 120, "responses/%c/", "other.example:1883", true));
+  }
+
+  @Test
+  void aSessionExpiryBeyondFourBytesIsRefused() {
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("mqtt:\n  max_session_expiry_seconds: 4294967296\n", "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("t:2")
+        .hasMessageContaining("mqtt.max_session_expiry_seconds");
+  }
+
+  @Test
+  void aMaximumQosOfThreeIsRefused() {
+    assertThatThrownBy(() -> ConfigLoader.parse("mqtt:\n  maximum_qos: 3\n", "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("mqtt.maximum_qos");
+  }
+
+  @Test
   void anUnknownKeyIsNamedWithItsLine() {
-    assertThatThrownBy(() -> ConfigLoader.parse("listener:\n  port: 1\n  prot: 2\n", "t.yaml"))
+    assertThatThrownBy(() -> ConfigLoader.parse("listeners:\n  - port: 1\n    prot: 2\n", "t.yaml"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("t.yaml:3")
-        .hasMessageContaining("listener.prot");
+        .hasMessageContaining("listeners[0].prot");
   }
 
   @Test
@@ -59,14 +99,15 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("t.yaml:2")
         .hasMessageContaining("limits.max_inflight_messages");
-    assertThatThrownBy(() -> ConfigLoader.parse("listener:\n  port: 70000\n", "t.yaml"))
-        .hasMessageContaining("listener.port")
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("listeners:\n  - kind: tcp\n    port: 70000\n", "t.yaml"))
+        .hasMessageContaining("listeners[0].port")
         .hasMessageContaining("between 0 and 65535");
     assertThatThrownBy(() -> ConfigLoader.parse("limits:\n  queue_overflow: spill\n", "t.yaml"))
         .hasMessageContaining("drop_new or drop_oldest");
     assertThatThrownBy(() -> ConfigLoader.parse("limits: 5\n", "t.yaml"))
         .hasMessageContaining("'limits' must be a mapping");
-    assertThatThrownBy(() -> ConfigLoader.parse("listener: [\n", "t.yaml"))
+    assertThatThrownBy(() -> ConfigLoader.parse("listeners: [\n", "t.yaml"))
         .hasMessageContaining("not valid YAML");
   }
 
