@@ -163,6 +163,9 @@ class ConformanceDocTest {
   static final Doc V5 = new Doc("docs/conformance-v5.md", ids5());
 
   private static final Pattern STATEMENT_ID = Pattern.compile("\\[MQTT-(\\d+(?:\\.\\d+)+-\\d+)]");
+  private static final String CLIENT_ONLY_HEADING = "## Statements that bind the Client only";
+  private static final Pattern COUNT_ROW =
+      Pattern.compile("(?m)^\\| (?:&nbsp;)*([^|]+?) \\| (\\d+) \\|$");
   private static final Pattern TEST_REFERENCE =
       Pattern.compile("\\b([A-Z][A-Za-z0-9_]*)#([a-zA-Z_][A-Za-z0-9_]*)");
 
@@ -201,6 +204,26 @@ class ConformanceDocTest {
     assertThat(counts.keySet()).as("statement ids with a row").isEqualTo(new TreeSet<>(doc.ids()));
     assertThat(counts).as("rows per statement id").allSatisfy((id, n) -> assertThat(n).isOne());
     assertThat(rows).hasSize(doc.ids().size());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("documents")
+  void theCountTableAddsUpTheRows(Doc doc) throws IOException {
+    String text = read(doc);
+    int split = text.indexOf(CLIENT_ONLY_HEADING);
+    assertThat(split).as("%s has a section %s", doc.path(), CLIENT_ONLY_HEADING).isPositive();
+    List<Row> chapters = statementRows(text.substring(0, split));
+    long na = chapters.stream().filter(r -> r.coveredBy().startsWith("n/a: ")).count();
+    long gap = chapters.stream().filter(r -> r.coveredBy().startsWith("GAP: ")).count();
+    Map<String, Integer> table = countTable(text);
+    assertThat(table)
+        .as("the count table of %s", doc.path())
+        .containsEntry("In MQTT", doc.ids().size())
+        .containsEntry("Bind the Client only", statementRows(text.substring(split)).size())
+        .containsEntry("Bind a Server", chapters.size())
+        .containsEntry("covered by tests", (int) (chapters.size() - na - gap))
+        .containsEntry("n/a", (int) na)
+        .containsEntry("GAP", (int) gap);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -323,6 +346,30 @@ class ConformanceDocTest {
       }
     }
     throw new AssertionError("no " + doc + " in " + start + " or any directory above it");
+  }
+
+  /**
+   * The rows of the count table, by the start of their label ({@code In MQTT}, {@code Bind the
+   * Client only}, {@code Bind a Server}, {@code covered by tests}, {@code n/a}, {@code GAP}).
+   */
+  private static Map<String, Integer> countTable(String markdown) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    Matcher m = COUNT_ROW.matcher(markdown);
+    while (m.find()) {
+      for (String label :
+          List.of(
+              "In MQTT",
+              "Bind the Client only",
+              "Bind a Server",
+              "covered by tests",
+              "n/a",
+              "GAP")) {
+        if (m.group(1).startsWith(label)) {
+          out.put(label, Integer.parseInt(m.group(2)));
+        }
+      }
+    }
+    return out;
   }
 
   /**
