@@ -102,8 +102,30 @@ public final class RetainedStore {
         m -> {
           if (!m.isExpired(now)) {
             sink.accept(m);
+          } else {
+            removeExpired(m);
           }
         });
+  }
+
+  /** Drops a retained message whose expiry passed, unless a newer one replaced it meanwhile. */
+  private void removeExpired(Message m) {
+    String[] levels = Levels.split(m.topic());
+    writeLock.lock();
+    try {
+      Node node = root;
+      for (String level : levels) {
+        node = node.children.get(level);
+        if (node == null) {
+          return;
+        }
+      }
+      if (node.message == m) {
+        clear(levels);
+      }
+    } finally {
+      writeLock.unlock();
+    }
   }
 
   private static void match(Node node, String[] filter, int depth, Consumer<Message> sink) {

@@ -69,4 +69,26 @@ class RetainedStoreTest {
     store.match("#", r -> got.add(r.topic()));
     assertThat(got).isEmpty();
   }
+
+  @Test
+  void anExpiredMessageIsNeitherSentNorKept() {
+    RetainedStore store = new RetainedStore();
+    var payload = Unpooled.copiedBuffer("old", StandardCharsets.UTF_8);
+    long past = System.nanoTime() - 1;
+    store.put(
+        new Message(
+            "a/b",
+            payload,
+            QoS.AT_MOST_ONCE,
+            true,
+            io.starling.codec.packet.Properties.EMPTY,
+            past,
+            null));
+    store.put("a/c", QoS.AT_MOST_ONCE, Unpooled.copiedBuffer("new", StandardCharsets.UTF_8));
+    List<String> got = new ArrayList<>();
+    store.match("a/+", r -> got.add(r.topic()));
+    // [MQTT-3.3.2-5]: an expired retained message is not sent, and no longer takes memory.
+    assertThat(got).containsExactly("a/c");
+    assertThat(store.size()).isEqualTo(1);
+  }
 }
