@@ -12,10 +12,22 @@ import java.util.Objects;
  * @param ioThreads event-loop threads; 0 means one per available processor
  * @param protocol what the broker offers at the protocol level (told to MQTT 5.0 clients in
  *     CONNACK)
+ * @param persistence whether and how the broker keeps its state on disk
  */
 public record BrokerConfig(
-    Listener listener, Limits limits, Sys sys, int ioThreads, Protocol protocol) {
+    Listener listener,
+    Limits limits,
+    Sys sys,
+    int ioThreads,
+    Protocol protocol,
+    PersistenceConfig persistence) {
+  /** A configuration without persistence. */
+  public BrokerConfig(Listener listener, Limits limits, Sys sys, int ioThreads, Protocol protocol) {
+    this(listener, limits, sys, ioThreads, protocol, PersistenceConfig.DISABLED);
+  }
+
   public BrokerConfig {
+    Objects.requireNonNull(persistence, "persistence");
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(limits, "limits");
@@ -32,22 +44,28 @@ public record BrokerConfig(
 
   /** A copy listening elsewhere. */
   public BrokerConfig withListener(String bind, int port) {
-    return new BrokerConfig(new Listener(bind, port), limits, sys, ioThreads, protocol);
+    return new BrokerConfig(
+        new Listener(bind, port), limits, sys, ioThreads, protocol, persistence);
   }
 
   /** A copy with other limits. */
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listener, limits, sys, ioThreads, protocol, persistence);
   }
 
   /** A copy with other {@code $SYS} settings. */
   public BrokerConfig withSys(Sys sys) {
-    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listener, limits, sys, ioThreads, protocol, persistence);
   }
 
   /** A copy with other protocol settings. */
   public BrokerConfig withProtocol(Protocol protocol) {
-    return new BrokerConfig(listener, limits, sys, ioThreads, protocol);
+    return new BrokerConfig(listener, limits, sys, ioThreads, protocol, persistence);
+  }
+
+  /** A copy with other persistence settings. */
+  public BrokerConfig withPersistence(PersistenceConfig persistence) {
+    return new BrokerConfig(listener, limits, sys, ioThreads, protocol, persistence);
   }
 
   /**

@@ -28,7 +28,16 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * defaults.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP = Set.of("listener", "limits", "sys", "io_threads", "mqtt");
+  private static final Set<String> TOP =
+      Set.of("listener", "limits", "sys", "io_threads", "mqtt", "persistence");
+  private static final Set<String> PERSISTENCE =
+      Set.of(
+          "enabled",
+          "data_dir",
+          "durability",
+          "flush_interval_ms",
+          "max_offline_messages",
+          "force_start");
   private static final Set<String> LISTENER = Set.of("bind", "port");
   private static final Set<String> LIMITS =
       Set.of(
@@ -124,7 +133,13 @@ public final class ConfigLoader {
                   0,
                   Integer.MAX_VALUE));
       int ioThreads = integer(top, "io_threads", defaults.ioThreads(), 0, 1024);
-      return new BrokerConfig(parsedListener, parsedLimits, parsedSys, ioThreads, protocol(mqtt));
+      return new BrokerConfig(
+          parsedListener,
+          parsedLimits,
+          parsedSys,
+          ioThreads,
+          protocol(mqtt),
+          persistence(section(top, "persistence", PERSISTENCE)));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e);
     }
@@ -146,6 +161,37 @@ public final class ConfigLoader {
         optionalString(mqtt, "mqtt.response_information"),
         optionalString(mqtt, "mqtt.redirect_to"),
         bool(mqtt, "mqtt.redirect_permanent", d.redirectPermanent()));
+  }
+
+  private PersistenceConfig persistence(Map<String, Node> p) throws ConfigException {
+    PersistenceConfig d = PersistenceConfig.DISABLED;
+    boolean enabled = bool(p, "persistence.enabled", d.enabled());
+    String dir = scalar(p, "persistence.data_dir");
+    if (enabled && (dir == null || dir.isBlank())) {
+      throw new ConfigException(
+          source + ": 'persistence.data_dir' must be set when persistence.enabled is true");
+    }
+    String durability = scalar(p, "persistence.durability");
+    PersistenceConfig.Durability dur = d.durability();
+    if (durability != null) {
+      dur =
+          switch (durability.trim().toLowerCase(Locale.ROOT)) {
+            case "sync" -> PersistenceConfig.Durability.SYNC;
+            case "periodic" -> PersistenceConfig.Durability.PERIODIC;
+            default ->
+                throw error(
+                    p.get("durability"),
+                    "'persistence.durability' must be sync or periodic, not '" + durability + "'");
+          };
+    }
+    return new PersistenceConfig(
+        enabled,
+        dir == null || dir.isBlank() ? null : Path.of(dir.trim()),
+        dur,
+        integer(p, "persistence.flush_interval_ms", d.flushIntervalMillis(), 1, 60_000),
+        longInteger(
+            p, "persistence.max_offline_messages", d.maxOfflineMessages(), 1, Long.MAX_VALUE),
+        bool(p, "persistence.force_start", d.forceStart()));
   }
 
   private String optionalString(Map<String, Node> section, String key) throws ConfigException {

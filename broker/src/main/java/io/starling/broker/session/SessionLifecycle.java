@@ -83,6 +83,7 @@ public final class SessionLifecycle {
    * @param will the will to publish, or {@code null} (DISCONNECT received, or none)
    */
   public void disconnected(Session s, long expirySeconds, Will will) {
+    s.recordDisconnected(expirySeconds);
     // Messages of shared subscriptions not yet acknowledged may go to another member.
     s.takeShared((group, m) -> router.reroute(group, m, s));
     router.dispatch();
@@ -111,20 +112,28 @@ public final class SessionLifecycle {
     if (expirySeconds == 0) {
       end(s);
     } else if (expirySeconds != Protocol.NEVER_EXPIRES) {
-      int generation = s.generation();
-      s.setExpiryTimer(
-          s.owner()
-              .schedule(
-                  () ->
-                      s.execute(
-                          () -> {
-                            if (s.generation() == generation && !s.isConnected()) {
-                              end(s);
-                            }
-                          }),
-                  expirySeconds,
-                  TimeUnit.SECONDS));
+      expireAfter(s, expirySeconds);
     }
+  }
+
+  /**
+   * Ends the offline session {@code s} in {@code seconds} unless a connection attaches first. On
+   * the session's owner loop (or at start-up, for sessions restored from the store).
+   */
+  public void expireAfter(Session s, long seconds) {
+    int generation = s.generation();
+    s.setExpiryTimer(
+        s.owner()
+            .schedule(
+                () ->
+                    s.execute(
+                        () -> {
+                          if (s.generation() == generation && !s.isConnected()) {
+                            end(s);
+                          }
+                        }),
+                seconds,
+                TimeUnit.SECONDS));
   }
 
   /**
