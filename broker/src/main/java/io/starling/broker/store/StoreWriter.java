@@ -65,6 +65,11 @@ final class StoreWriter implements Runnable {
     queue.add(new Read(task));
   }
 
+  /** Whether the queue is empty (the thread is writing or waiting); for tests. */
+  boolean isIdleForTest() {
+    return queue.isEmpty();
+  }
+
   /** Whether a write failed: nothing is acknowledged any more. */
   boolean isFailed() {
     return failed;
