@@ -155,6 +155,13 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "0")
   int threads;
 
+  @Option(
+      names = "--persistent",
+      description =
+          "Connect with clean session 0, so that a broker with persistence stores the messages"
+              + " (durable scenarios).")
+  boolean persistent;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -217,6 +224,7 @@ final class BenchCommand implements Callable<Integer> {
         connectRate,
         sources,
         brokerPid,
-        t);
+        t,
+        persistent);
   }
 }

@@ -60,6 +60,18 @@ public final class Session implements Backpressure {
   private int loadToken;
   private boolean flushScheduled;
 
+  /**
+   * While reading back: the stored copies held in memory when the connection attached (restored
+   * in-flight messages may complete before the read-back arrives, yet are in what it reads).
+   */
+  private Set<Long> heldAtAttach;
+
+  /**
+   * After reading back: the copies read, until the connection ends. A copy routed just before the
+   * read may still be on its way through a mailbox; when it arrives it is already queued.
+   */
+  private Set<Long> readBack;
+
   // Owner-confined state.
   private boolean persistent;
   private boolean destroyed;
@@ -193,10 +205,17 @@ public final class Session implements Backpressure {
    */
   public void attach(SessionConnection conn, long expirySeconds) {
     boolean persistent = expirySeconds > 0;
-    boolean readBack = store != null && onDisk > 0;
-    if (readBack) {
+    boolean mustRead = store != null && onDisk > 0;
+    if (mustRead) {
       loading = true;
       loadSplit = queueSize();
+      heldAtAttach = new HashSet<>();
+      for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
+        heldAtAttach.add(m.seq);
+      }
+      for (OutboundMessage m : queue == null ? List.<OutboundMessage>of() : queue) {
+        heldAtAttach.add(m.seq);
+      }
       int token = ++loadToken;
       store.loadQueue(clientId, list -> execute(() -> onLoaded(list, token)));
     }
@@ -254,6 +273,7 @@ public final class Session implements Backpressure {
   /** Detaches the connection; the session stays for a later CONNECT unless it is not persistent. */
   public void detach() {
     connection = null;
+    readBack = null;
     online = false;
     flushPending = false;
     // Nobody is reading now: publishers must not wait for this session (its queue keeps the
@@ -307,6 +327,8 @@ public final class Session implements Backpressure {
 
   private void dropOnDisk() {
     loading = false;
+    heldAtAttach = null;
+    readBack = null;
     loadToken++;
     if (onDisk > 0) {
       stats.queuedMessages.addAndGet(-onDisk);
@@ -367,6 +389,9 @@ public final class Session implements Backpressure {
     if (seq != 0 && connection == null) {
       keepOnDisk(seq);
       return;
+    }
+    if (seq != 0 && readBack != null && readBack.remove(seq)) {
+      return; // read back from disk already: this is the same copy arriving late
     }
     message.payload().retain();
     OutboundMessage m = new OutboundMessage(message, qos, retain, subscriptionIds, group);
@@ -739,7 +764,9 @@ public final class Session implements Backpressure {
       return;
     }
     loading = false;
-    Set<Long> inMemory = new HashSet<>();
+    Set<Long> inMemory = heldAtAttach == null ? new HashSet<>() : heldAtAttach;
+    heldAtAttach = null;
+    readBack = new HashSet<>();
     for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
       inMemory.add(m.seq);
     }
@@ -760,6 +787,7 @@ public final class Session implements Backpressure {
                 msg, msg.qos(), q.message().retain(), q.message().subscriptionIds(), null);
         m.seq = q.seq();
         merged.addLast(m);
+        readBack.add(q.seq());
         added++;
       }
     }

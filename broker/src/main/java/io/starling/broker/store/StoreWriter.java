@@ -170,6 +170,8 @@ final class StoreWriter implements Runnable {
   private static void run(Runnable r) {
     try {
       r.run();
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The event loop it hands work to has stopped (broker shutdown): nobody is waiting.
     } catch (RuntimeException e) {
       log.error("storage callback failed", e);
     }
