@@ -858,10 +858,20 @@ public final class Session implements Backpressure {
     willTimer = timer;
   }
 
+  /** Records a will waiting {@code seconds} for its delay, so that a restart keeps it. */
+  public void recordPendingWill(Will will, long seconds) {
+    if (stored) {
+      store.willPending(clientId, will, System.currentTimeMillis() + seconds * 1000);
+    }
+  }
+
   /** The will waiting for its delay, now no longer waiting (its timer cancelled), or null. */
   public Will takePendingWill() {
     Will w = pendingWill;
     pendingWill = null;
+    if (w != null && stored) {
+      store.willDone(clientId);
+    }
     if (willTimer != null) {
       willTimer.cancel(false);
       willTimer = null;

@@ -93,20 +93,7 @@ public final class SessionLifecycle {
         publishWill(will, s);
       } else {
         // Published when the delay passes or the session ends, whichever is first [MQTT-3.1.3-9].
-        int generation = s.generation();
-        s.setPendingWill(
-            will,
-            s.owner()
-                .schedule(
-                    () ->
-                        s.execute(
-                            () -> {
-                              if (s.generation() == generation) {
-                                publishWill(s.takePendingWill(), s);
-                              }
-                            }),
-                    Math.min(delay, expirySeconds),
-                    TimeUnit.SECONDS));
+        delayWill(s, will, Math.min(delay, expirySeconds));
       }
     }
     if (expirySeconds == 0) {
@@ -114,6 +101,29 @@ public final class SessionLifecycle {
     } else if (expirySeconds != Protocol.NEVER_EXPIRES) {
       expireAfter(s, expirySeconds);
     }
+  }
+
+  /**
+   * Publishes the offline session's will in {@code seconds} unless a connection attaches first (or
+   * the session ends, which publishes it at once). On the session's owner loop (or at start-up, for
+   * wills restored from the store).
+   */
+  public void delayWill(Session s, Will will, long seconds) {
+    int generation = s.generation();
+    s.setPendingWill(
+        will,
+        s.owner()
+            .schedule(
+                () ->
+                    s.execute(
+                        () -> {
+                          if (s.generation() == generation) {
+                            publishWill(s.takePendingWill(), s);
+                          }
+                        }),
+                seconds,
+                TimeUnit.SECONDS));
+    s.recordPendingWill(will, seconds);
   }
 
   /**

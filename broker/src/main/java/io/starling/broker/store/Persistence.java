@@ -7,6 +7,7 @@ import io.starling.broker.routing.Message;
 import io.starling.broker.routing.SubOptions;
 import io.starling.broker.store.StoreCodec.StoredMessage;
 import io.starling.codec.QoS;
+import io.starling.codec.packet.Will;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +94,7 @@ public final class Persistence implements AutoCloseable {
     sessionCleared(clientId);
     byte[] key = StoreCodec.sessionKey(clientId);
     writer.submit(StoreOp.deletePrefix(StoreKind.SUBSCRIPTIONS, key));
+    writer.submit(StoreOp.delete(StoreKind.WILLS, key));
     writer.submit(StoreOp.delete(StoreKind.SESSIONS, key));
   }
 
@@ -148,6 +150,37 @@ public final class Persistence implements AutoCloseable {
         added
             ? StoreOp.put(StoreKind.INBOUND_QOS2, key, StoreCodec.marker())
             : StoreOp.delete(StoreKind.INBOUND_QOS2, key));
+  }
+
+  /** A will waits for its delay: it is due at {@code dueAtMillis} (epoch), even across restarts. */
+  public void willPending(String clientId, Will will, long dueAtMillis) {
+    put(
+        StoreKind.WILLS,
+        StoreCodec.sessionKey(clientId),
+        StoreCodec.message(
+            new StoredMessage(
+                will.topic(),
+                will.qos(),
+                will.retain(),
+                dueAtMillis,
+                null,
+                will.properties(),
+                will.payload().toByteArray())));
+  }
+
+  /** The session's delayed will was published or cancelled. */
+  public void willDone(String clientId) {
+    writer.submit(StoreOp.delete(StoreKind.WILLS, StoreCodec.sessionKey(clientId)));
+  }
+
+  /** A stored will, its due time in {@link StoredMessage#expiresAtMillis}. */
+  public static Will will(StoredMessage m) {
+    return new Will(
+        m.topic(),
+        io.starling.codec.packet.BinaryData.of(m.payload()),
+        m.qos(),
+        m.retain(),
+        m.properties());
   }
 
   /** A retained message was set, or cleared by an empty payload. */

@@ -48,6 +48,7 @@ public final class Recovery {
   private final Set<String> unreadable = new HashSet<>();
   private final Map<String, Map<Long, StoredInflight>> inflight = new HashMap<>();
   private final Map<String, Integer> onDisk = new HashMap<>();
+  private final Map<String, StoredMessage> wills = new HashMap<>();
   private int skipped;
   private int subscriptionCount;
   private int inflightCount;
@@ -79,6 +80,7 @@ public final class Recovery {
       r.queue();
       r.inbound();
       r.retained(router);
+      r.wills();
     } catch (IOException e) {
       throw new StoreCorruptException(
           "cannot read the store in " + r.backend.location() + ": " + e.getMessage(), e);
@@ -91,6 +93,18 @@ public final class Recovery {
       }
     }
     store.continueAfter(r.maxSeq);
+    long now = System.currentTimeMillis();
+    for (Map.Entry<String, StoredMessage> e : r.wills.entrySet()) {
+      Session s = r.sessions.get(e.getKey());
+      long leftMillis = e.getValue().expiresAtMillis() - now;
+      if (leftMillis <= 0) {
+        // Due while the broker was down: published now [MQTT-3.1.3-9].
+        store.willDone(e.getKey());
+        lifecycle.publishWill(Persistence.will(e.getValue()), s);
+      } else {
+        lifecycle.delayWill(s, Persistence.will(e.getValue()), (leftMillis + 999) / 1000);
+      }
+    }
     return new Result(
         r.sessions.size(),
         r.subscriptionCount,
@@ -268,6 +282,18 @@ public final class Recovery {
           Session s = owner(id, () -> store.inbound(id, packetId, false));
           if (s != null) {
             s.inboundQos2().add(packetId);
+          }
+        });
+  }
+
+  private void wills() throws IOException, StoreCorruptException {
+    scan(
+        StoreKind.WILLS,
+        (k, v) -> {
+          String id = clientOf(StoreKind.WILLS, k);
+          StoredMessage m = StoreCodec.message(v);
+          if (owner(id, () -> store.willDone(id)) != null) {
+            wills.put(id, m);
           }
         });
   }

@@ -17,7 +17,9 @@ public enum StoreKind {
   /** client id + packet id of an inbound QoS 2 message not yet released. */
   INBOUND_QOS2("inbound_qos2"),
   /** topic to retained message. */
-  RETAINED("retained");
+  RETAINED("retained"),
+  /** client id to a will waiting for its delay, and when it is due. */
+  WILLS("wills");
 
   private final String storeName;
 

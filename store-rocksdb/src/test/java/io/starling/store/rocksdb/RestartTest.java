@@ -5,25 +5,32 @@ import static io.starling.testkit.Packets.publish;
 import static io.starling.testkit.Packets.subscribe;
 import static io.starling.testkit.Packets.text;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.Unpooled;
 import io.starling.broker.Broker;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.PersistenceConfig;
+import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
+import io.starling.codec.packet.BinaryData;
 import io.starling.codec.packet.ConnAck;
+import io.starling.codec.packet.Connect;
 import io.starling.codec.packet.Disconnect;
 import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.PubAck;
 import io.starling.codec.packet.PubComp;
 import io.starling.codec.packet.PubRec;
 import io.starling.codec.packet.PubRel;
 import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.SubAck;
+import io.starling.codec.packet.Will;
 import io.starling.testkit.RawClient;
 import io.starling.testkit.TestBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -222,6 +229,45 @@ class RestartTest {
       assertThat(text(p)).isEqualTo("x");
       sub.send(PubAck.of(p.packetId()));
       assertThat(sub.isClosedWithin(java.time.Duration.ofMillis(500))).isFalse();
+    }
+  }
+
+  @Test
+  void aDelayedWillWaitingAtShutdownIsPublishedAfterTheRestart() throws Exception {
+    start(PersistenceConfig.Durability.SYNC);
+    try (RawClient sub = client(broker, "will-watcher", false, false)) {
+      subscribeTo(sub, "will/#", QoS.AT_LEAST_ONCE);
+      sub.send(Disconnect.NORMAL);
+    }
+    RawClient dier = RawClient.connect("127.0.0.1", broker.port(), MqttVersion.V5);
+    Properties willProps = Properties.builder().add(PropertyId.WILL_DELAY_INTERVAL, 1L).build();
+    dier.send(
+        new Connect(
+            MqttVersion.V5,
+            "dier",
+            false,
+            60,
+            null,
+            null,
+            new Will(
+                "will/dier",
+                BinaryData.of("gone".getBytes(StandardCharsets.UTF_8)),
+                QoS.AT_LEAST_ONCE,
+                false,
+                willProps),
+            Properties.builder().add(PropertyId.SESSION_EXPIRY_INTERVAL, 600L).build()));
+    dier.read(ConnAck.class);
+    dier.close(); // no DISCONNECT: the will is due in a second
+    Broker first = broker;
+    await().atMost(Duration.ofSeconds(5)).until(() -> !first.sessions().get("dier").isOnline());
+    // Stopped before the delay passed: no will now, and none lost.
+    restart(PersistenceConfig.Durability.SYNC);
+
+    try (RawClient sub = client(broker, "will-watcher", false, true)) {
+      Publish p = (Publish) sub.read(Duration.ofSeconds(10));
+      assertThat(text(p)).isEqualTo("gone");
+      assertThat(p.topic()).isEqualTo("will/dier");
+      sub.send(PubAck.of(p.packetId()));
     }
   }
 }
