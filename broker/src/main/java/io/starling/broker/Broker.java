@@ -14,6 +14,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.BrokerConfig.Listener;
+import io.starling.broker.config.PersistenceConfig;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.security.EnhancedAuthenticator;
@@ -22,6 +23,10 @@ import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.session.SessionLifecycle;
 import io.starling.broker.session.SessionRegistry;
+import io.starling.broker.store.Persistence;
+import io.starling.broker.store.Recovery;
+import io.starling.broker.store.StorageBackend;
+import io.starling.broker.store.StoreCorruptException;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.broker.sys.SysPublisher;
 import io.starling.broker.transport.ConnectionAttributes;
@@ -50,7 +55,11 @@ public final class Broker implements BrokerContext, AutoCloseable {
 
   private final BrokerConfig config;
   private final BrokerStats stats = new BrokerStats();
-  private final Router router = new Router();
+  private final Router router;
+
+  /** The store, or null when persistence is off. */
+  private final Persistence store;
+
   private final Subscriptions subscriptions;
   private final SessionRegistry sessions;
   private final SessionLifecycle lifecycle;
@@ -69,15 +78,17 @@ public final class Broker implements BrokerContext, AutoCloseable {
 
   private SysPublisher sys;
 
-  private Broker(BrokerConfig config) throws BrokerStartException {
+  private Broker(BrokerConfig config, Persistence store) throws BrokerStartException {
     this.config = config;
+    this.store = store;
+    this.router = new Router(store);
     try {
       this.security = Security.start(config, stats);
     } catch (java.io.IOException e) {
       throw new BrokerStartException(e.getMessage(), e);
     }
     security.enhancedAuthenticators().forEach(a -> authenticators.put(a.method(), a));
-    this.sessions = new SessionRegistry(config.limits(), stats);
+    this.sessions = new SessionRegistry(config.limits(), stats, store);
     this.subscriptions =
         new Subscriptions(
             router,
@@ -102,14 +113,67 @@ public final class Broker implements BrokerContext, AutoCloseable {
    * @throws BrokerStartException if the listener cannot be bound (port in use, bad address)
    */
   public static Broker start(BrokerConfig config) throws BrokerStartException {
-    Broker broker = new Broker(config);
+    PersistenceConfig p = config.persistence();
+    return start(config, p.enabled() ? BrokerStorage.open(p) : null);
+  }
+
+  /**
+   * Starts a broker whose state lives in {@code backend} (with the durability settings of {@code
+   * config.persistence()}), restoring what the backend holds; {@code null} for no persistence. The
+   * broker closes the backend when it stops.
+   *
+   * @throws BrokerStartException if the stored data cannot be read (and the config does not force
+   *     the start), or the listener cannot be bound
+   */
+  public static Broker start(BrokerConfig config, StorageBackend backend)
+      throws BrokerStartException {
+    Persistence store = backend == null ? null : Persistence.over(backend, config.persistence());
+    Broker broker;
     try {
+      broker = new Broker(config, store);
+    } catch (BrokerStartException e) {
+      if (store != null) {
+        store.close();
+      }
+      throw e;
+    }
+    try {
+      if (store != null) {
+        broker.recover();
+      }
       broker.bind();
     } catch (RuntimeException | BrokerStartException e) {
       broker.close();
       throw e;
     }
     return broker;
+  }
+
+  private void recover() throws BrokerStartException {
+    try {
+      Recovery.Result r =
+          Recovery.restore(
+              store,
+              config.persistence().forceStart(),
+              sessions,
+              subscriptions,
+              router,
+              lifecycle,
+              workerGroup::next);
+      log.info(
+          "restored from {}: {} sessions, {} subscriptions, {} messages in flight, {} queued on"
+              + " disk, {} retained{}",
+          store.backend().location(),
+          r.sessions(),
+          r.subscriptions(),
+          r.inflight(),
+          r.queued(),
+          r.retained(),
+          r.skipped() > 0 ? "; " + r.skipped() + " unreadable records skipped" : "");
+    } catch (StoreCorruptException e) {
+      throw new BrokerStartException(e.getMessage(), e);
+    }
+    store.start();
   }
 
   private void bind() throws BrokerStartException {
@@ -287,6 +351,11 @@ public final class Broker implements BrokerContext, AutoCloseable {
   }
 
   @Override
+  public Persistence persistence() {
+    return store;
+  }
+
+  @Override
   public SessionLifecycle lifecycle() {
     return lifecycle;
   }
@@ -340,6 +409,10 @@ public final class Broker implements BrokerContext, AutoCloseable {
     bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     security.close();
+    if (store != null) {
+      // After the loops: what they wrote last (sessions' disconnection times) is kept.
+      store.close();
+    }
     log.info("Starling stopped");
   }
 }

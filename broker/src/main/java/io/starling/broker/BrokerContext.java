@@ -5,6 +5,7 @@ import io.starling.broker.routing.Router;
 import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.session.SessionLifecycle;
+import io.starling.broker.store.Persistence;
 import io.starling.broker.sys.BrokerStats;
 
 /** What a connection needs of the broker it belongs to. Thread-safe. */
@@ -37,4 +38,9 @@ public interface BrokerContext {
 
   /** Where sessions begin and end: takeover, disconnection, expiry, wills. */
   SessionLifecycle lifecycle();
+
+  /** The store when persistence is on, otherwise {@code null}. */
+  default Persistence persistence() {
+    return null;
+  }
 }

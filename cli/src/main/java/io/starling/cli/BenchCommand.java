@@ -160,6 +160,13 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "0")
   int threads;
 
+  @Option(
+      names = "--persistent",
+      description =
+          "Connect with clean session 0, so that a broker with persistence stores the messages"
+              + " (durable scenarios).")
+  boolean persistent;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -222,6 +229,7 @@ final class BenchCommand implements Callable<Integer> {
         connectRate,
         sources,
         brokerPid,
-        t);
+        t,
+        persistent);
   }
 }

@@ -36,6 +36,21 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Address of the first tcp listener (default: 0.0.0.0).")
   String bind;
 
+  @Option(
+      names = {"--data-dir"},
+      paramLabel = "DIR",
+      description =
+          "Keep sessions, queued messages and retained messages in DIR (RocksDB) and restore them"
+              + " at start-up: turns persistence on (see README \"Durability\").")
+  Path dataDir;
+
+  @Option(
+      names = {"--force-start"},
+      description =
+          "Start even if the stored data cannot be read: unreadable records are skipped, an"
+              + " unreadable store is moved aside. Both are logged.")
+  boolean forceStart;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -59,6 +74,12 @@ final class BrokerCommand implements Callable<Integer> {
               .findFirst()
               .orElse(BrokerConfig.Listener.DEFAULT);
       cfg = cfg.withListener(bind != null ? bind : tcp.bind(), port != null ? port : tcp.port());
+    }
+    if (dataDir != null) {
+      cfg = cfg.withPersistence(cfg.persistence().withDataDir(dataDir));
+    }
+    if (forceStart) {
+      cfg = cfg.withPersistence(cfg.persistence().withForceStart(true));
     }
     Broker broker;
     try {

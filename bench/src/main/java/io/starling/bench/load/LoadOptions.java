@@ -28,6 +28,8 @@ import java.util.List;
  * @param sourceAddresses local addresses to spread connections over (conns), e.g. 127.0.0.2
  * @param brokerPid the broker's process id, to report its CPU and memory; 0 if unknown
  * @param threads event-loop threads of the load tool
+ * @param persistent whether publishers and subscribers connect with clean session 0, so that a
+ *     broker with persistence stores their messages (the durable scenarios)
  */
 public record LoadOptions(
     String host,
@@ -47,7 +49,50 @@ public record LoadOptions(
     int connectRatePerSecond,
     List<String> sourceAddresses,
     long brokerPid,
-    int threads) {
+    int threads,
+    boolean persistent) {
+
+  /** A run with clean sessions. */
+  public LoadOptions(
+      String host,
+      int port,
+      Scenario scenario,
+      QoS qos,
+      int payloadBytes,
+      MqttVersion version,
+      Duration warmup,
+      Duration duration,
+      int publishers,
+      int subscribers,
+      int inflight,
+      int qos0Window,
+      int ratePerSecond,
+      int connections,
+      int connectRatePerSecond,
+      List<String> sourceAddresses,
+      long brokerPid,
+      int threads) {
+    this(
+        host,
+        port,
+        scenario,
+        qos,
+        payloadBytes,
+        version,
+        warmup,
+        duration,
+        publishers,
+        subscribers,
+        inflight,
+        qos0Window,
+        ratePerSecond,
+        connections,
+        connectRatePerSecond,
+        sourceAddresses,
+        brokerPid,
+        threads,
+        false);
+  }
 
   /** The traffic shapes. */
   public enum Scenario {

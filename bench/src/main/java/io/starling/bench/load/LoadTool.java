@@ -348,7 +348,16 @@ public final class LoadTool implements AutoCloseable {
     String clientId = "bench-" + runId + "-" + clientIds.incrementAndGet();
     // Idle connections keep a keep-alive like real clients (300 s: no PINGREQ is due in a run).
     int keepAlive = o.scenario() == Scenario.CONNS ? 300 : 60;
-    c.send(new Connect(o.version(), clientId, true, keepAlive, null, null, null, Properties.EMPTY));
+    // Durable scenarios: persistent sessions (a 5.0 session lasting the run and a minute), so that
+    // a broker with persistence stores every QoS 1/2 message for its subscribers.
+    boolean clean = !o.persistent() || o.scenario() == Scenario.CONNS;
+    Properties props =
+        !clean && o.version() == io.starling.codec.MqttVersion.V5
+            ? Properties.builder()
+                .add(io.starling.codec.packet.PropertyId.SESSION_EXPIRY_INTERVAL, 60L)
+                .build()
+            : Properties.EMPTY;
+    c.send(new Connect(o.version(), clientId, clean, keepAlive, null, null, null, props));
     return c;
   }
 

@@ -18,6 +18,7 @@ import java.util.Set;
  *     CONNACK)
  * @param security authentication and authorisation
  * @param abuse limits against misbehaving clients
+ * @param persistence whether and how the broker keeps its state on disk
  */
 public record BrokerConfig(
     List<Listener> listeners,
@@ -26,8 +27,10 @@ public record BrokerConfig(
     int ioThreads,
     Protocol protocol,
     SecurityConfig security,
-    AbuseLimits abuse) {
+    AbuseLimits abuse,
+    PersistenceConfig persistence) {
   public BrokerConfig {
+    Objects.requireNonNull(persistence, "persistence");
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(abuse, "abuse");
@@ -58,7 +61,8 @@ public record BrokerConfig(
         0,
         Protocol.DEFAULT,
         SecurityConfig.DEFAULT,
-        AbuseLimits.DEFAULT);
+        AbuseLimits.DEFAULT,
+        PersistenceConfig.DISABLED);
   }
 
   /**
@@ -86,32 +90,44 @@ public record BrokerConfig(
 
   /** A copy with other listeners. */
   public BrokerConfig withListeners(List<Listener> listeners) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
+    return new BrokerConfig(
+        listeners, limits, sys, ioThreads, protocol, security, abuse, persistence);
   }
 
   /** A copy with other limits. */
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
+    return new BrokerConfig(
+        listeners, limits, sys, ioThreads, protocol, security, abuse, persistence);
   }
 
   /** A copy with other {@code $SYS} settings. */
   public BrokerConfig withSys(Sys sys) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
+    return new BrokerConfig(
+        listeners, limits, sys, ioThreads, protocol, security, abuse, persistence);
   }
 
   /** A copy with other security settings. */
   public BrokerConfig withSecurity(SecurityConfig security) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
+    return new BrokerConfig(
+        listeners, limits, sys, ioThreads, protocol, security, abuse, persistence);
   }
 
   /** A copy with other abuse limits. */
   public BrokerConfig withAbuse(AbuseLimits abuse) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
+    return new BrokerConfig(
+        listeners, limits, sys, ioThreads, protocol, security, abuse, persistence);
+  }
+
+  /** A copy with other persistence settings. */
+  public BrokerConfig withPersistence(PersistenceConfig persistence) {
+    return new BrokerConfig(
+        listeners, limits, sys, ioThreads, protocol, security, abuse, persistence);
   }
 
   /** A copy with other protocol settings. */
   public BrokerConfig withProtocol(Protocol protocol) {
-    return new BrokerConfig(listeners, limits, sys, ioThreads, protocol, security, abuse);
+    return new BrokerConfig(
+        listeners, limits, sys, ioThreads, protocol, security, abuse, persistence);
   }
 
   /**

@@ -28,7 +28,16 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  */
 public final class ConfigLoader {
   private static final Set<String> TOP =
-      Set.of("listeners", "limits", "sys", "io_threads", "mqtt", "security", "abuse");
+      Set.of(
+          "listeners", "limits", "sys", "io_threads", "mqtt", "security", "abuse", "persistence");
+  private static final Set<String> PERSISTENCE =
+      Set.of(
+          "enabled",
+          "data_dir",
+          "durability",
+          "flush_interval_ms",
+          "max_offline_messages",
+          "force_start");
   private static final Set<String> LIMITS =
       Set.of(
           "max_connections",
@@ -129,7 +138,8 @@ public final class ConfigLoader {
           ioThreads,
           protocol(mqtt),
           sections.security(top),
-          sections.abuse(top));
+          sections.abuse(top),
+          persistence(section(top, "persistence", PERSISTENCE)));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(source + ": " + e.getMessage(), e);
     }
@@ -151,6 +161,37 @@ public final class ConfigLoader {
         optionalString(mqtt, "mqtt.response_information"),
         optionalString(mqtt, "mqtt.redirect_to"),
         bool(mqtt, "mqtt.redirect_permanent", d.redirectPermanent()));
+  }
+
+  private PersistenceConfig persistence(Map<String, Node> p) throws ConfigException {
+    PersistenceConfig d = PersistenceConfig.DISABLED;
+    boolean enabled = bool(p, "persistence.enabled", d.enabled());
+    String dir = scalar(p, "persistence.data_dir");
+    if (enabled && (dir == null || dir.isBlank())) {
+      throw new ConfigException(
+          source + ": 'persistence.data_dir' must be set when persistence.enabled is true");
+    }
+    String durability = scalar(p, "persistence.durability");
+    PersistenceConfig.Durability dur = d.durability();
+    if (durability != null) {
+      dur =
+          switch (durability.trim().toLowerCase(Locale.ROOT)) {
+            case "sync" -> PersistenceConfig.Durability.SYNC;
+            case "periodic" -> PersistenceConfig.Durability.PERIODIC;
+            default ->
+                throw error(
+                    p.get("durability"),
+                    "'persistence.durability' must be sync or periodic, not '" + durability + "'");
+          };
+    }
+    return new PersistenceConfig(
+        enabled,
+        dir == null || dir.isBlank() ? null : Path.of(dir.trim()),
+        dur,
+        integer(p, "persistence.flush_interval_ms", d.flushIntervalMillis(), 1, 60_000),
+        longInteger(
+            p, "persistence.max_offline_messages", d.maxOfflineMessages(), 1, Long.MAX_VALUE),
+        bool(p, "persistence.force_start", d.forceStart()));
   }
 
   private String optionalString(Map<String, Node> section, String key) throws ConfigException {

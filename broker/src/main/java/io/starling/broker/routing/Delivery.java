@@ -12,6 +12,7 @@ import io.starling.codec.QoS;
  * @param retain the RETAIN flag of this delivery
  * @param subscriptionIds the identifiers of the matched subscriptions, or {@code null}
  * @param group the shared subscription group it was chosen for, or {@code null}
+ * @param seq the sequence number of the copy stored for the session, or 0
  */
 record Delivery(
     Session session,
@@ -19,4 +20,5 @@ record Delivery(
     QoS qos,
     boolean retain,
     int[] subscriptionIds,
-    SharedGroup group) {}
+    SharedGroup group,
+    long seq) {}

@@ -113,7 +113,7 @@ public final class Mailbox implements Backpressure {
   }
 
   private static void deliver(Delivery d) {
-    d.session().deliver(d.message(), d.qos(), d.retain(), d.subscriptionIds(), d.group());
+    d.session().deliver(d.message(), d.qos(), d.retain(), d.subscriptionIds(), d.group(), d.seq());
   }
 
   static void flush(List<Session> touched) {

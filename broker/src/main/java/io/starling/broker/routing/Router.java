@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.starling.broker.session.Backpressure;
 import io.starling.broker.session.Session;
+import io.starling.broker.store.Persistence;
 import io.starling.codec.QoS;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -37,6 +38,10 @@ public final class Router {
   private final TopicTree<SharedGroup, Boolean> shared = new TopicTree<>();
   private final Map<String, SharedGroup> groups = new ConcurrentHashMap<>();
   private final RetainedStore retained = new RetainedStore();
+
+  /** The store, or null when persistence is off. */
+  private final Persistence store;
+
   private final Map<EventLoop, Mailbox> mailboxes = new ConcurrentHashMap<>();
   private final FastThreadLocal<Outbox> outboxes =
       new FastThreadLocal<>() {
@@ -45,6 +50,19 @@ public final class Router {
           return new Outbox();
         }
       };
+
+  /** A router without persistence. */
+  public Router() {
+    this(null);
+  }
+
+  /**
+   * A router that stores retained messages, and copies of messages for persistent sessions, in
+   * {@code store} (null: persistence off).
+   */
+  public Router(Persistence store) {
+    this.store = store;
+  }
 
   public TopicTree<Session, SubOptions> subscriptions() {
     return subscriptions;
@@ -106,6 +124,9 @@ public final class Router {
   public int publish(Message m) {
     if (m.retain()) {
       retained.put(m);
+      if (store != null) {
+        store.retained(m);
+      }
     }
     Outbox box = outboxes.get();
     box.current = m;
@@ -170,7 +191,10 @@ public final class Router {
   private void add(Outbox box, Session s, Message m, SubOptions o, int[] ids, SharedGroup g) {
     QoS out = QoS.min(m.qos(), o.qos());
     boolean retain = m.retain() && o.retainAsPublished();
-    box.add(s.owner(), new Delivery(s, m, out, retain, ids, g));
+    // A copy for a persistent session is stored here, on the publisher's loop, so that it is
+    // written before the publisher's acknowledgement (which waits for the store).
+    long seq = store == null ? 0 : s.storeCopy(m, out, retain, ids);
+    box.add(s.owner(), new Delivery(s, m, out, retain, ids, g, seq));
     if (out != QoS.AT_MOST_ONCE && box.congested == null && s.isCongested()) {
       box.congested = s;
     }

@@ -80,6 +80,7 @@ public final class Subscriptions {
       }
       existed[i] = had;
       session.subscriptions().put(s.filter(), options);
+      session.recordSubscribe(s.filter(), options);
       codes.add(
           switch (qos) {
             case AT_MOST_ONCE -> ReasonCode.SUCCESS;
@@ -134,6 +135,7 @@ public final class Subscriptions {
         continue;
       }
       existed[i] = true;
+      session.recordUnsubscribe(filter);
       Shared shared = Shared.parse(filter);
       if (shared == null) {
         router.subscriptions().unsubscribe(filter, session);
@@ -143,6 +145,22 @@ public final class Subscriptions {
       stats.subscriptions.decrementAndGet();
     }
     return existed;
+  }
+
+  /**
+   * Puts a subscription found in the store back, at start-up: into the topic tree (or its shared
+   * group), the session's map and the count, without writing it to the store again.
+   */
+  public void restore(Session session, String filter, SubOptions options) {
+    Shared shared = Shared.parse(filter);
+    boolean had =
+        shared == null
+            ? router.subscriptions().subscribe(filter, session, options)
+            : router.joinShared(shared.shareName(), shared.filter(), session, options);
+    if (!had) {
+      stats.subscriptions.incrementAndGet();
+    }
+    session.subscriptions().put(filter, options);
   }
 
   /** Removes every subscription of the session (clean session, end of session). */

@@ -31,6 +31,12 @@ final class OutboundMessage {
    */
   boolean unsent;
 
+  /** Its sequence number in the store, or 0 when it is not stored. */
+  long seq;
+
+  /** The PUBLISH waiting for its in-flight record to be durable before it is written, or null. */
+  io.starling.codec.packet.Publish pendingWrite;
+
   OutboundMessage(
       Message message, QoS qos, boolean retain, int[] subscriptionIds, SharedGroup group) {
     this.message = message;
@@ -41,6 +47,10 @@ final class OutboundMessage {
   }
 
   void release() {
+    if (pendingWrite != null) {
+      pendingWrite.release();
+      pendingWrite = null;
+    }
     message.payload().release();
   }
 }

@@ -3,9 +3,11 @@ package io.starling.broker.session;
 import io.netty.channel.EventLoop;
 import io.starling.broker.config.BrokerConfig.Limits;
 import io.starling.broker.config.BrokerConfig.QueueOverflow;
+import io.starling.broker.config.Protocol;
 import io.starling.broker.routing.Message;
 import io.starling.broker.routing.SharedGroup;
 import io.starling.broker.routing.SubOptions;
+import io.starling.broker.store.Persistence;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.Properties;
@@ -18,6 +20,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -42,7 +45,37 @@ public final class Session implements Backpressure {
   private final String clientId;
   private final Limits limits;
   private final BrokerStats stats;
+
+  /** The store, or null when persistence is off. */
+  private final Persistence store;
+
   private volatile EventLoop owner;
+
+  /**
+   * Whether copies of QoS 1/2 messages routed to this session are stored (a persistent session with
+   * persistence on). Read by publishers' loops.
+   */
+  private volatile boolean stored;
+
+  // Owner-confined store state: messages that arrived while offline live only on disk (counted
+  // here) until a connection attaches and they are read back.
+  private int onDisk;
+  private boolean loading;
+  private int loadSplit;
+  private int loadToken;
+  private boolean flushScheduled;
+
+  /**
+   * While reading back: the stored copies held in memory when the connection attached (restored
+   * in-flight messages may complete before the read-back arrives, yet are in what it reads).
+   */
+  private Set<Long> heldAtAttach;
+
+  /**
+   * After reading back: the copies read, until the connection ends. A copy routed just before the
+   * read may still be on its way through a mailbox; when it arrives it is already queued.
+   */
+  private Set<Long> readBack;
 
   // Owner-confined state.
   private boolean persistent;
@@ -78,10 +111,21 @@ public final class Session implements Backpressure {
   private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
 
   public Session(String clientId, EventLoop owner, Limits limits, BrokerStats stats) {
+    this(clientId, owner, limits, stats, null);
+  }
+
+  /**
+   * A session whose state goes to {@code store} while it is persistent.
+   *
+   * @param store the store, or {@code null} when persistence is off
+   */
+  public Session(
+      String clientId, EventLoop owner, Limits limits, BrokerStats stats, Persistence store) {
     this.clientId = clientId;
     this.owner = owner;
     this.limits = limits;
     this.stats = stats;
+    this.store = store;
   }
 
   /**
@@ -169,6 +213,40 @@ public final class Session implements Backpressure {
    * PUBREL for those already received) [MQTT-4.4.0-1], then sends what was queued.
    */
   public void attach(SessionConnection conn, boolean persistent) {
+    attach(conn, persistent ? Protocol.NEVER_EXPIRES : 0);
+  }
+
+  /**
+   * Attaches a connection whose session expiry interval is {@code expirySeconds} (0: the session
+   * ends with the connection). With persistence on, a persistent session's record is stored, and
+   * messages kept on disk while it was offline are read back and sent after what is in memory.
+   */
+  public void attach(SessionConnection conn, long expirySeconds) {
+    boolean persistent = expirySeconds > 0;
+    boolean mustRead = store != null && onDisk > 0;
+    if (mustRead) {
+      loading = true;
+      loadSplit = queueSize();
+      heldAtAttach = new HashSet<>();
+      for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
+        heldAtAttach.add(m.seq);
+      }
+      for (OutboundMessage m : queue == null ? List.<OutboundMessage>of() : queue) {
+        heldAtAttach.add(m.seq);
+      }
+      int token = ++loadToken;
+      store.loadQueue(clientId, list -> execute(() -> onLoaded(list, token)));
+    }
+    if (store != null) {
+      if (persistent) {
+        stored = true;
+        store.sessionConnected(clientId, expirySeconds);
+      } else if (stored) {
+        // Kept for this connection only: its records go (after the read-back above).
+        stored = false;
+        store.sessionEnded(clientId);
+      }
+    }
     this.connection = conn;
     this.online = true;
     generation++;
@@ -189,11 +267,17 @@ public final class Session implements Backpressure {
     while (it.hasNext()) {
       OutboundMessage m = it.next();
       m.unsent = false;
+      // A message whose in-flight record was still on its way to the store was never sent.
+      boolean neverSent = m.pendingWrite != null;
+      if (neverSent) {
+        m.pendingWrite.release();
+        m.pendingWrite = null;
+      }
       if (m.released) {
         conn.write(PubRel.of(m.packetId));
         sent++;
       } else if (sent < window) {
-        if (resend(m)) {
+        if (resend(m, !neverSent)) {
           sent++;
         } else {
           it.remove();
@@ -230,6 +314,7 @@ public final class Session implements Backpressure {
   /** Detaches the connection; the session stays for a later CONNECT unless it is not persistent. */
   public void detach() {
     connection = null;
+    readBack = null;
     online = false;
     flushPending = false;
     // Nobody is reading now: publishers must not wait for this session (its queue keeps the
@@ -252,6 +337,10 @@ public final class Session implements Backpressure {
       stats.subscriptions.addAndGet(-subscriptions.size());
       subscriptions = null;
     }
+    if (stored) {
+      stored = false;
+      store.sessionEnded(clientId);
+    }
   }
 
   /** Forgets messages and inbound QoS 2 state, as a clean session does. */
@@ -271,7 +360,23 @@ public final class Session implements Backpressure {
       queue = null;
     }
     inboundQos2 = null;
+    if (stored) {
+      store.sessionCleared(clientId);
+    }
+    dropOnDisk();
     relieve();
+  }
+
+  private void dropOnDisk() {
+    loading = false;
+    heldAtAttach = null;
+    readBack = null;
+    loadToken++;
+    if (onDisk > 0) {
+      stats.queuedMessages.addAndGet(-onDisk);
+      store.releaseOffline(onDisk);
+      onDisk = 0;
+    }
   }
 
   /**
@@ -284,7 +389,23 @@ public final class Session implements Backpressure {
    */
   public void deliver(
       Message message, QoS qos, boolean retain, int[] subscriptionIds, SharedGroup group) {
+    deliver(message, qos, retain, subscriptionIds, group, 0);
+  }
+
+  /**
+   * Delivers a message of which a copy was stored for this session with sequence number {@code seq}
+   * ({@link #storeCopy}), or 0 if none was. While the session is offline a stored copy stays on
+   * disk only.
+   */
+  public void deliver(
+      Message message,
+      QoS qos,
+      boolean retain,
+      int[] subscriptionIds,
+      SharedGroup group,
+      long seq) {
     if (destroyed) {
+      forget(seq);
       return;
     }
     if (readFilter != null && !readFilter.test(message.topic())) {
@@ -304,11 +425,24 @@ public final class Session implements Backpressure {
       return;
     }
     if (connection == null && !persistent) {
+      forget(seq);
       return;
+    }
+    if (seq != 0 && !stored) {
+      forget(seq); // the session stopped being stored after the copy was made
+      seq = 0;
+    }
+    if (seq != 0 && connection == null) {
+      keepOnDisk(seq);
+      return;
+    }
+    if (seq != 0 && readBack != null && readBack.remove(seq)) {
+      return; // read back from disk already: this is the same copy arriving late
     }
     message.payload().retain();
     OutboundMessage m = new OutboundMessage(message, qos, retain, subscriptionIds, group);
-    if (connection != null && queueSize() == 0 && canSend()) {
+    m.seq = seq;
+    if (connection != null && queueSize() == 0 && !loading && canSend()) {
       send(m);
     } else {
       enqueue(m);
@@ -328,6 +462,7 @@ public final class Session implements Backpressure {
     long now = System.nanoTime();
     if (m.message.isExpired(now)) {
       stats.expiredDropped.increment();
+      forget(m.seq);
       m.release();
       return;
     }
@@ -338,7 +473,12 @@ public final class Session implements Backpressure {
     if (!connection.fits(p)) {
       stats.tooLargeDropped.increment();
       p.release();
+      forget(m.seq);
       m.release();
+      return;
+    }
+    if (m.seq != 0) {
+      sendStored(m, p);
       return;
     }
     connection.write(p);
@@ -357,10 +497,13 @@ public final class Session implements Backpressure {
     if (queue.size() >= limits.maxQueuedMessages()) {
       stats.queueOverflowDropped.increment();
       if (limits.queueOverflow() == QueueOverflow.DROP_NEW) {
+        forget(m.seq);
         m.release();
         return;
       }
-      queue.pollFirst().release();
+      OutboundMessage oldest = queue.pollFirst();
+      forget(oldest.seq);
+      oldest.release();
       stats.queuedMessages.decrementAndGet();
     }
     queue.addLast(m);
@@ -408,7 +551,7 @@ public final class Session implements Backpressure {
   /** Sends queued messages while the in-flight window and the socket allow. */
   public void drainQueue() {
     resendHeldBack();
-    while (connection != null && unsent == 0 && queueSize() > 0 && canSend()) {
+    while (!loading && connection != null && unsent == 0 && queueSize() > 0 && canSend()) {
       stats.queuedMessages.decrementAndGet();
       send(queue.pollFirst());
     }
@@ -430,7 +573,7 @@ public final class Session implements Backpressure {
       if (m.unsent) {
         m.unsent = false;
         unsent--;
-        if (!resend(m)) {
+        if (!resend(m, true)) {
           it.remove();
         }
       }
@@ -442,11 +585,12 @@ public final class Session implements Backpressure {
    * large for this connection's Maximum Packet Size: such a message is discarded as if sent
    * [MQTT-3.1.2-25] (bug fix: it used to be resent regardless [MQTT-3.1.2-24]).
    */
-  private boolean resend(OutboundMessage m) {
-    Publish p = toPublish(m, true, System.nanoTime());
+  private boolean resend(OutboundMessage m, boolean dup) {
+    Publish p = toPublish(m, dup, System.nanoTime());
     if (!connection.fits(p)) {
       stats.tooLargeDropped.increment();
       p.release();
+      forget(m.seq);
       m.release();
       return false;
     }
@@ -504,7 +648,21 @@ public final class Session implements Backpressure {
       m.unsent = false; // acknowledged before it was resent here
       unsent--;
     }
-    connection.write(PubRel.of(packetId));
+    if (m.seq != 0 && store != null) {
+      // PUBREL goes out once the store knows it did: a restart must not resend the PUBLISH.
+      store.sent(clientId, m.seq, packetId, true);
+      store.afterWrites(
+          () ->
+              execute(
+                  () -> {
+                    if (connection != null && inflight != null && inflight.get(packetId) == m) {
+                      connection.write(PubRel.of(packetId));
+                      scheduleFlush();
+                    }
+                  }));
+    } else {
+      connection.write(PubRel.of(packetId));
+    }
     return true;
   }
 
@@ -538,6 +696,7 @@ public final class Session implements Backpressure {
     if (m.unsent) {
       unsent--;
     }
+    forget(m.seq);
     m.release();
     drainQueue();
   }
@@ -560,6 +719,7 @@ public final class Session implements Backpressure {
         if (m.group != null && m.qos == QoS.AT_LEAST_ONCE && sink.test(m.group, m.message)) {
           it.remove();
           unsent -= m.unsent ? 1 : 0;
+          forget(m.seq);
           m.release();
         }
       }
@@ -570,10 +730,208 @@ public final class Session implements Backpressure {
         if (m.group != null && sink.test(m.group, m.message)) {
           it.remove();
           stats.queuedMessages.decrementAndGet();
+          forget(m.seq);
           m.release();
         }
       }
     }
+  }
+
+  // ---- persistence --------------------------------------------------------------------------
+
+  /** Whether this session's state is being stored. Any thread. */
+  public boolean isStored() {
+    return stored;
+  }
+
+  /**
+   * Stores a copy of a QoS 1/2 message routed to this session, on the publisher's loop, before it
+   * is handed to this session's loop.
+   *
+   * @return the copy's sequence number for {@link #deliver}, or 0 if none was stored
+   */
+  public long storeCopy(Message m, QoS qos, boolean retain, int[] subscriptionIds) {
+    if (!stored || qos == QoS.AT_MOST_ONCE) {
+      return 0;
+    }
+    return store.queued(clientId, m, qos, retain, subscriptionIds);
+  }
+
+  /** Records a subscription made or replaced. */
+  public void recordSubscribe(String filter, SubOptions options) {
+    if (stored) {
+      store.subscribed(clientId, filter, options);
+    }
+  }
+
+  /** Records a subscription removed. */
+  public void recordUnsubscribe(String filter) {
+    if (stored) {
+      store.unsubscribed(clientId, filter);
+    }
+  }
+
+  /** Records an inbound QoS 2 packet id received ({@code added}) or released. */
+  public void recordInbound(int packetId, boolean added) {
+    if (stored) {
+      store.inbound(clientId, packetId, added);
+    }
+  }
+
+  /**
+   * Records that the connection ended: the expiry interval counts from now, even across restarts.
+   */
+  public void recordDisconnected(long expirySeconds) {
+    if (stored && expirySeconds > 0) {
+      store.sessionDisconnected(clientId, expirySeconds, System.currentTimeMillis());
+    }
+  }
+
+  /**
+   * Restores a persistent session found in the store at start-up, before any connection: {@code
+   * onDisk} messages wait on disk for it. Call on the owner, or before the owner runs anything.
+   */
+  public void restore(int onDisk) {
+    stored = true;
+    persistent = true;
+    everAttached = true;
+    stats.persistentSessions.incrementAndGet();
+    this.onDisk = onDisk;
+    stats.queuedMessages.addAndGet(onDisk);
+    store.countOffline(onDisk);
+  }
+
+  /** Restores a message that was in flight when the broker stopped; resent with DUP on attach. */
+  public void restoreInflight(
+      Message message, QoS qos, boolean retain, int[] ids, long seq, int packetId, boolean rel) {
+    OutboundMessage m = new OutboundMessage(message, qos, retain, ids, null);
+    m.seq = seq;
+    m.packetId = packetId;
+    m.released = rel;
+    inflight().put(packetId, m);
+  }
+
+  /** Forgets the stored copy {@code seq}, if there is one. */
+  private void forget(long seq) {
+    if (seq != 0 && store != null) {
+      store.done(clientId, seq);
+    }
+  }
+
+  /** An offline session gets a stored message: it stays on disk, within the limits. */
+  private void keepOnDisk(long seq) {
+    if (queueSize() + onDisk >= limits.maxQueuedMessages()) {
+      stats.queueOverflowDropped.increment();
+      if (limits.queueOverflow() == QueueOverflow.DROP_NEW) {
+        forget(seq);
+        return;
+      }
+      if (queueSize() > 0) {
+        OutboundMessage oldest = queue.pollFirst();
+        stats.queuedMessages.decrementAndGet();
+        forget(oldest.seq);
+        oldest.release();
+      } else {
+        store.dropOldestQueued(clientId);
+        onDisk--;
+        stats.queuedMessages.decrementAndGet();
+        store.releaseOffline(1);
+      }
+    }
+    if (!store.reserveOffline()) {
+      // persistence.max_offline_messages reached: the newest message is the one dropped.
+      stats.queueOverflowDropped.increment();
+      forget(seq);
+      return;
+    }
+    onDisk++;
+    stats.queuedMessages.incrementAndGet();
+  }
+
+  /**
+   * The messages read back from disk: they go after what was queued in memory when the connection
+   * attached and before what came since, skipping those held in memory already.
+   */
+  private void onLoaded(List<Persistence.Queued> loaded, int token) {
+    if (token != loadToken || destroyed) {
+      return;
+    }
+    loading = false;
+    Set<Long> inMemory = heldAtAttach == null ? new HashSet<>() : heldAtAttach;
+    heldAtAttach = null;
+    readBack = new HashSet<>();
+    for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
+      inMemory.add(m.seq);
+    }
+    ArrayDeque<OutboundMessage> merged = new ArrayDeque<>(Math.max(8, queueSize() + loaded.size()));
+    ArrayDeque<OutboundMessage> old = queue == null ? new ArrayDeque<>() : queue;
+    for (OutboundMessage m : old) {
+      inMemory.add(m.seq);
+    }
+    for (int i = 0; i < loadSplit && !old.isEmpty(); i++) {
+      merged.addLast(old.pollFirst());
+    }
+    int added = 0;
+    for (Persistence.Queued q : loaded) {
+      if (!inMemory.contains(q.seq())) {
+        Message msg = Persistence.message(q.message());
+        OutboundMessage m =
+            new OutboundMessage(
+                msg, msg.qos(), q.message().retain(), q.message().subscriptionIds(), null);
+        m.seq = q.seq();
+        merged.addLast(m);
+        readBack.add(q.seq());
+        added++;
+      }
+    }
+    merged.addAll(old);
+    queue = merged;
+    stats.queuedMessages.addAndGet(added - onDisk);
+    store.releaseOffline(onDisk);
+    onDisk = 0;
+    drainQueue();
+    scheduleFlush();
+  }
+
+  /**
+   * Sends a stored message once its in-flight record is durable: after a restart it is then resent
+   * with the same packet id and DUP, so a QoS 2 subscriber can tell it is the same message.
+   */
+  private void sendStored(OutboundMessage m, Publish p) {
+    inflight().put(m.packetId, m);
+    store.sent(clientId, m.seq, m.packetId, false);
+    m.pendingWrite = p;
+    stats.publishSent.increment();
+    store.afterWrites(() -> execute(() -> writeStored(m)));
+  }
+
+  private void writeStored(OutboundMessage m) {
+    Publish p = m.pendingWrite;
+    if (p == null) {
+      return;
+    }
+    m.pendingWrite = null;
+    if (connection == null || inflight == null || inflight.get(m.packetId) != m) {
+      p.release();
+      return;
+    }
+    connection.write(p);
+    scheduleFlush();
+  }
+
+  /** Flushes once after the writes queued on this loop now: one flush for a burst of callbacks. */
+  private void scheduleFlush() {
+    if (flushScheduled) {
+      return;
+    }
+    flushScheduled = true;
+    owner.execute(
+        () -> {
+          flushScheduled = false;
+          if (connection != null) {
+            connection.flush();
+          }
+        });
   }
 
   /** How many times a connection was attached: tells a timer set while offline if it is stale. */
@@ -593,10 +951,20 @@ public final class Session implements Backpressure {
     willTimer = timer;
   }
 
+  /** Records a will waiting {@code seconds} for its delay, so that a restart keeps it. */
+  public void recordPendingWill(Will will, long seconds) {
+    if (stored) {
+      store.willPending(clientId, will, System.currentTimeMillis() + seconds * 1000);
+    }
+  }
+
   /** The will waiting for its delay, now no longer waiting (its timer cancelled), or null. */
   public Will takePendingWill() {
     Will w = pendingWill;
     pendingWill = null;
+    if (w != null && stored) {
+      store.willDone(clientId);
+    }
     if (willTimer != null) {
       willTimer.cancel(false);
       willTimer = null;

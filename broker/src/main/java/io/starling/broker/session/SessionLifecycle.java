@@ -83,6 +83,7 @@ public final class SessionLifecycle {
    * @param will the will to publish, or {@code null} (DISCONNECT received, or none)
    */
   public void disconnected(Session s, long expirySeconds, Will will) {
+    s.recordDisconnected(expirySeconds);
     // Messages of shared subscriptions not yet acknowledged may go to another member.
     s.takeShared((group, m) -> router.reroute(group, m, s));
     router.dispatch();
@@ -92,39 +93,57 @@ public final class SessionLifecycle {
         publishWill(will, s);
       } else {
         // Published when the delay passes or the session ends, whichever is first [MQTT-3.1.3-9].
-        int generation = s.generation();
-        s.setPendingWill(
-            will,
-            s.owner()
-                .schedule(
-                    () ->
-                        s.execute(
-                            () -> {
-                              if (s.generation() == generation) {
-                                publishWill(s.takePendingWill(), s);
-                              }
-                            }),
-                    Math.min(delay, expirySeconds),
-                    TimeUnit.SECONDS));
+        delayWill(s, will, Math.min(delay, expirySeconds));
       }
     }
     if (expirySeconds == 0) {
       end(s);
     } else if (expirySeconds != Protocol.NEVER_EXPIRES) {
-      int generation = s.generation();
-      s.setExpiryTimer(
-          s.owner()
-              .schedule(
-                  () ->
-                      s.execute(
-                          () -> {
-                            if (s.generation() == generation && !s.isConnected()) {
-                              end(s);
-                            }
-                          }),
-                  expirySeconds,
-                  TimeUnit.SECONDS));
+      expireAfter(s, expirySeconds);
     }
+  }
+
+  /**
+   * Publishes the offline session's will in {@code seconds} unless a connection attaches first (or
+   * the session ends, which publishes it at once). On the session's owner loop (or at start-up, for
+   * wills restored from the store).
+   */
+  public void delayWill(Session s, Will will, long seconds) {
+    int generation = s.generation();
+    s.setPendingWill(
+        will,
+        s.owner()
+            .schedule(
+                () ->
+                    s.execute(
+                        () -> {
+                          if (s.generation() == generation) {
+                            publishWill(s.takePendingWill(), s);
+                          }
+                        }),
+                seconds,
+                TimeUnit.SECONDS));
+    s.recordPendingWill(will, seconds);
+  }
+
+  /**
+   * Ends the offline session {@code s} in {@code seconds} unless a connection attaches first. On
+   * the session's owner loop (or at start-up, for sessions restored from the store).
+   */
+  public void expireAfter(Session s, long seconds) {
+    int generation = s.generation();
+    s.setExpiryTimer(
+        s.owner()
+            .schedule(
+                () ->
+                    s.execute(
+                        () -> {
+                          if (s.generation() == generation && !s.isConnected()) {
+                            end(s);
+                          }
+                        }),
+                seconds,
+                TimeUnit.SECONDS));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.starling.broker.session;
 
 import io.netty.channel.EventLoop;
 import io.starling.broker.config.BrokerConfig.Limits;
+import io.starling.broker.store.Persistence;
 import io.starling.broker.sys.BrokerStats;
 import java.util.List;
 import java.util.Map;
@@ -12,15 +13,22 @@ public final class SessionRegistry {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Limits limits;
   private final BrokerStats stats;
+  private final Persistence store;
 
   public SessionRegistry(Limits limits, BrokerStats stats) {
+    this(limits, stats, null);
+  }
+
+  /** A registry whose sessions store their state in {@code store} (null: persistence off). */
+  public SessionRegistry(Limits limits, BrokerStats stats, Persistence store) {
     this.limits = limits;
     this.stats = stats;
+    this.store = store;
   }
 
   /** The session of {@code clientId}, created owned by {@code loop} if there is none. */
   public Session getOrCreate(String clientId, EventLoop loop) {
-    return sessions.computeIfAbsent(clientId, id -> new Session(id, loop, limits, stats));
+    return sessions.computeIfAbsent(clientId, id -> new Session(id, loop, limits, stats, store));
   }
 
   /** The session of {@code clientId}, or {@code null}. */

@@ -79,17 +79,21 @@ final class ClientRequests {
         if (route && route(p, topic) == 0) {
           outcome = ReasonCode.NO_MATCHING_SUBSCRIBERS;
         }
-        conn.write(new PubAck(p.packetId(), outcome, Properties.EMPTY));
+        conn.writeAck(new PubAck(p.packetId(), outcome, Properties.EMPTY));
       }
       case EXACTLY_ONCE -> {
         // Route on first receipt and remember the id until PUBREL, so that a resent PUBLISH
         // (DUP) is not routed twice [MQTT-4.3.3-2]. A refused message is not remembered: its
         // PUBREC of 0x80 or more ends the flow (no PUBREL follows), so keeping the id would eat
         // the Receive Maximum and swallow the next message that reuses it [MQTT-4.3.3-9].
-        if (route && conn.session.inboundQos2().add(p.packetId()) && route(p, topic) == 0) {
+        boolean first = route && conn.session.inboundQos2().add(p.packetId());
+        if (first) {
+          conn.session.recordInbound(p.packetId(), true);
+        }
+        if (first && route(p, topic) == 0) {
           outcome = ReasonCode.NO_MATCHING_SUBSCRIBERS;
         }
-        conn.write(new PubRec(p.packetId(), outcome, Properties.EMPTY));
+        conn.writeAck(new PubRec(p.packetId(), outcome, Properties.EMPTY));
       }
     }
   }
@@ -175,10 +179,13 @@ final class ClientRequests {
 
   void onPubRel(PubRel rel) {
     boolean known = conn.session.inboundQos2().remove(rel.packetId());
+    if (known) {
+      conn.session.recordInbound(rel.packetId(), false);
+    }
     // PUBCOMP even for an unknown id, so the client can finish [MQTT-4.3.3-2]; 5.0 says so.
     ReasonCode reason =
         known || !isV5() ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
-    conn.write(new PubComp(rel.packetId(), reason, Properties.EMPTY));
+    conn.writeAck(new PubComp(rel.packetId(), reason, Properties.EMPTY));
   }
 
   void onSubscribe(Subscribe sub) {

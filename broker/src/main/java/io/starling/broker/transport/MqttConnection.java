@@ -117,6 +117,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   /** Packets that came right behind CONNECT, before the session was attached. */
   private List<MqttPacket> pending = List.of();
 
+  /** PUBACK, PUBREC and PUBCOMP waiting for the store (persistence on); see {@link #writeAck}. */
+  private List<MqttPacket> acks = List.of();
+
   public MqttConnection(BrokerContext broker) {
     this.broker = broker;
     this.protocol = broker.config().protocol();
@@ -244,6 +247,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       broker.stats().bytesReceived.add(decoder.takeBytesDecoded());
     }
     Backpressure congested = broker.router().dispatch();
+    flushAcks();
     ctx.flush();
     if (congested != null) {
       pause(congested);
@@ -601,14 +605,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     s.readFilter(policy.receiveFilter()); // the ACL applies to deliveries
     if (!ctx.channel().isActive()) {
       // The client went away while its session was handed over.
-      s.attach(this, sessionExpirySeconds > 0);
+      s.attach(this, sessionExpirySeconds);
       endConnection();
       return;
     }
     write(new ConnAck(sessionPresent, ReasonCode.SUCCESS, connAckProperties));
     connAckSent = true;
     connAckProperties = Properties.EMPTY;
-    s.attach(this, sessionExpirySeconds > 0);
+    s.attach(this, sessionExpirySeconds);
     for (MqttPacket p : pending) {
       try {
         onPacket(p);
@@ -618,7 +622,46 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     }
     pending = List.of();
     broker.router().dispatch();
+    flushAcks();
     ctx.flush();
+  }
+
+  // ---- acknowledgements and the store (#5) ---------------------------------------------------
+
+  /**
+   * Writes an acknowledgement of a client's PUBLISH or PUBREL. With persistence on it goes out only
+   * once the effects of this read batch (stored copies, retained updates, inbound QoS 2 state) are
+   * durable; {@link #flushAcks} hands the batch's acknowledgements to the store.
+   */
+  void writeAck(MqttPacket ack) {
+    if (broker.persistence() == null) {
+      write(ack);
+      return;
+    }
+    if (acks.isEmpty()) {
+      acks = new ArrayList<>(8);
+    }
+    acks.add(ack);
+  }
+
+  private void flushAcks() {
+    if (acks.isEmpty()) {
+      return;
+    }
+    List<MqttPacket> ready = acks;
+    acks = List.of();
+    EventLoop loop = ctx.channel().eventLoop();
+    broker
+        .persistence()
+        .afterWrites(
+            () ->
+                loop.execute(
+                    () -> {
+                      if (ctx.channel().isActive()) {
+                        ready.forEach(this::write);
+                        ctx.flush();
+                      }
+                    }));
   }
 
   private void refuse(ReasonCode reason, Properties properties) {

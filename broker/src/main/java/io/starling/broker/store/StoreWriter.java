@@ -1,0 +1,179 @@
+package io.starling.broker.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The storage thread: takes changes from any thread, applies them in the order they came, in
+ * batches, and runs callbacks once the changes before them are durable. Group commit: whatever
+ * arrived while the previous batch was being written goes into the next batch, which costs one
+ * write and (for {@code sync}) one fsync, however many publishers it serves.
+ *
+ * <p>Nothing ever blocks the callers: {@link #submit} and {@link #afterWrites} only enqueue.
+ * Callbacks run on this thread and must hand their work to an event loop at once. The queue is
+ * bounded in practice by acknowledgements: a publisher's QoS 1/2 PUBLISH is acknowledged only from
+ * a callback here, so each client has at most its in-flight window of messages waiting. TODO(#5): a
+ * hard bound, pausing publishers' reads when the storage thread falls behind.
+ */
+final class StoreWriter implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(StoreWriter.class);
+  private static final int MAX_BATCH = 4096;
+  private static final Object STOP = new Object();
+
+  /** Work run on the storage thread after the changes before it were applied (not synced). */
+  record Read(Consumer<StorageBackend> task) {}
+
+  /** A callback run once the changes before it are durable. */
+  record Callback(Runnable task) {}
+
+  private final StorageBackend backend;
+  private final boolean syncEachBatch;
+  private final long flushIntervalNanos;
+  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private volatile boolean failed;
+
+  StoreWriter(StorageBackend backend, boolean syncEachBatch, long flushIntervalMillis) {
+    this.backend = backend;
+    this.syncEachBatch = syncEachBatch;
+    this.flushIntervalNanos = TimeUnit.MILLISECONDS.toNanos(flushIntervalMillis);
+    this.thread = new Thread(this, "starling-store");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Queues a change. Any thread. */
+  void submit(StoreOp op) {
+    queue.add(op);
+  }
+
+  /** Runs {@code task} (on the storage thread) once every change submitted before is durable. */
+  void afterWrites(Runnable task) {
+    queue.add(new Callback(task));
+  }
+
+  /** Runs {@code task} on the storage thread once every change submitted before is applied. */
+  void read(Consumer<StorageBackend> task) {
+    queue.add(new Read(task));
+  }
+
+  /** Whether the queue is empty (the thread is writing or waiting); for tests. */
+  boolean isIdleForTest() {
+    return queue.isEmpty();
+  }
+
+  /** Whether a write failed: nothing is acknowledged any more. */
+  boolean isFailed() {
+    return failed;
+  }
+
+  /** Applies what is queued, syncs, and stops the thread. */
+  void stop() {
+    queue.add(STOP);
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    List<Object> batch = new ArrayList<>(MAX_BATCH);
+    List<StoreOp> ops = new ArrayList<>(MAX_BATCH);
+    List<Runnable> callbacks = new ArrayList<>();
+    boolean dirty = false;
+    long nextFlush = System.nanoTime() + flushIntervalNanos;
+    while (true) {
+      Object first;
+      try {
+        first =
+            syncEachBatch || !dirty
+                ? queue.take()
+                : queue.poll(Math.max(0, nextFlush - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (!syncEachBatch && dirty && System.nanoTime() - nextFlush >= 0) {
+        syncWal();
+        dirty = false;
+        nextFlush = System.nanoTime() + flushIntervalNanos;
+      }
+      if (first == null) {
+        continue;
+      }
+      batch.add(first);
+      queue.drainTo(batch, MAX_BATCH - 1);
+      boolean stop = false;
+      for (Object item : batch) {
+        if (item instanceof StoreOp op) {
+          ops.add(op);
+        } else if (item instanceof Callback c) {
+          callbacks.add(c.task());
+        } else if (item instanceof Read r) {
+          dirty |= apply(ops, callbacks);
+          run(() -> r.task().accept(backend));
+        } else if (item == STOP) {
+          stop = true;
+        }
+      }
+      batch.clear();
+      dirty |= apply(ops, callbacks);
+      if (stop) {
+        syncWal();
+        return;
+      }
+    }
+  }
+
+  /** Writes the ops (syncing for {@code sync}), then runs the callbacks; true if it wrote. */
+  private boolean apply(List<StoreOp> ops, List<Runnable> callbacks) {
+    boolean wrote = !ops.isEmpty();
+    if (wrote && !failed) {
+      try {
+        backend.write(ops, syncEachBatch);
+      } catch (Exception e) {
+        // Nothing written can be promised any more: stop acknowledging rather than lie.
+        failed = true;
+        log.error(
+            "cannot write to the store in {}: QoS 1/2 messages are no longer acknowledged",
+            backend.location(),
+            e);
+      }
+    }
+    ops.clear();
+    if (!failed) {
+      for (Runnable r : callbacks) {
+        run(r);
+      }
+    }
+    callbacks.clear();
+    return wrote && !syncEachBatch;
+  }
+
+  private void syncWal() {
+    try {
+      backend.sync();
+    } catch (Exception e) {
+      log.error("cannot sync the store in {}", backend.location(), e);
+    }
+  }
+
+  private static void run(Runnable r) {
+    try {
+      r.run();
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The event loop it hands work to has stopped (broker shutdown): nobody is waiting.
+    } catch (RuntimeException e) {
+      log.error("storage callback failed", e);
+    }
+  }
+}
