@@ -194,7 +194,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
     }
     Listener first = config.listeners().get(0);
     log.info(
-        "Starling listening on {}:{} (MQTT 3.1, 3.1.1; {} transport, {} I/O threads,"
+        "Starling listening on {}:{} (MQTT 3.1, 3.1.1, 5.0; {} transport, {} I/O threads,"
             + " open-file limit {})",
         first.bind(),
         port(),
