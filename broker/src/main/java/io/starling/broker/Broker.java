@@ -220,10 +220,10 @@ public final class Broker implements BrokerContext, AutoCloseable {
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 << 10, 64 << 10))
-            .childAttr(ConnectionAttributes.LISTENER_NAME, l.name())
+            .attr(ConnectionAttributes.LISTENER_NAME, l.name())
             .childHandler(new ListenerInitializer(this, l, tls));
     if (l.allowAnonymous() != null) {
-      b.childAttr(ConnectionAttributes.ALLOW_ANONYMOUS, l.allowAnonymous());
+      b.attr(ConnectionAttributes.ALLOW_ANONYMOUS, l.allowAnonymous());
     }
     InetSocketAddress address = new InetSocketAddress(l.bind(), l.port());
     try {

@@ -244,14 +244,15 @@ public final class Security implements AutoCloseable {
       then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
       return;
     }
-    String certificateUser = channel.attr(ConnectionAttributes.CERTIFICATE_USERNAME).get();
+    String certificateUser =
+        ConnectionAttributes.get(channel, ConnectionAttributes.CERTIFICATE_USERNAME);
     if (certificateUser != null) {
       then.accept(success(certificateUser, null, clientId));
       return;
     }
     boolean anonymous = connect.username() == null && connect.password() == null;
     if (anonymous || chain.isEmpty()) {
-      Boolean listener = channel.attr(ConnectionAttributes.ALLOW_ANONYMOUS).get();
+      Boolean listener = ConnectionAttributes.get(channel, ConnectionAttributes.ALLOW_ANONYMOUS);
       if (listener != null ? listener : config.anonymousAllowed()) {
         then.accept(success(connect.username(), null, clientId));
       } else {
@@ -265,7 +266,7 @@ public final class Security implements AutoCloseable {
             connect.username(),
             connect.password() == null ? null : connect.password().toByteArray(),
             channel.remoteAddress(),
-            channel.attr(ConnectionAttributes.LISTENER_NAME).get(),
+            ConnectionAttributes.get(channel, ConnectionAttributes.LISTENER_NAME),
             connect.version());
     // Nothing the client sends before CONNACK can be processed; stop reading it meanwhile so that
     // packets piled up behind a slow login cannot take memory.

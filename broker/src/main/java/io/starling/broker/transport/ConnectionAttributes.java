@@ -1,12 +1,15 @@
 package io.starling.broker.transport;
 
+import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
 /**
  * What the listener knows about a connection before its CONNECT arrives, kept on the channel so
- * that the transport (TLS, WebSocket) and security code need not know each other. Set by the
- * listener's pipeline when the channel is accepted or the TLS handshake completes; read by the
- * connection when CONNECT is processed, always on the channel's event loop.
+ * that the transport (TLS, WebSocket) and security code need not know each other. What holds for a
+ * whole listener (its name, anonymous access) is set once on its server channel and read through
+ * {@link #get}, so that idle connections do not each carry a copy; what is per connection (the
+ * certificate user name) is set on the connection's channel when the TLS handshake completes. Read
+ * when CONNECT is processed, on the channel's event loop.
  */
 public final class ConnectionAttributes {
   /** The name of the listener that accepted the connection, for logs and per-listener rules. */
@@ -29,4 +32,16 @@ public final class ConnectionAttributes {
       AttributeKey.valueOf("starling.certificateUsername");
 
   private ConnectionAttributes() {}
+
+  /**
+   * The value of {@code key} for a connection: its own, else its listener's (the server channel
+   * that accepted it); null if neither has one. Never creates an attribute.
+   */
+  public static <T> T get(Channel channel, AttributeKey<T> key) {
+    if (channel.hasAttr(key)) {
+      return channel.attr(key).get();
+    }
+    Channel listener = channel.parent();
+    return listener != null && listener.hasAttr(key) ? listener.attr(key).get() : null;
+  }
 }
