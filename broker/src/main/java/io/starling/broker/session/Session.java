@@ -37,6 +37,10 @@ import java.util.function.Predicate;
  * connection while offline). Every method but {@link #execute} runs on the owner; {@link #execute}
  * gets a task there from any thread, following the session if it moves. Ownership moves only inside
  * a task run on the current owner ({@link #moveTo}).
+ *
+ * <p>Storage: what the session records in the store, the messages kept on disk while it is offline
+ * and their read-back on attach are in its {@link SessionStorage}; this class keeps the delivery
+ * logic (queue, in-flight window, acknowledgements, expiry, shared messages, wills and timers).
  */
 public final class Session implements Backpressure {
   /** Read permissions of the attached client; null when it may receive everything. */
@@ -46,36 +50,10 @@ public final class Session implements Backpressure {
   private final Limits limits;
   private final BrokerStats stats;
 
-  /** The store, or null when persistence is off. */
-  private final Persistence store;
+  /** The durable side of this session (inert when persistence is off). */
+  private final SessionStorage storage;
 
   private volatile EventLoop owner;
-
-  /**
-   * Whether copies of QoS 1/2 messages routed to this session are stored (a persistent session with
-   * persistence on). Read by publishers' loops.
-   */
-  private volatile boolean stored;
-
-  // Owner-confined store state: messages that arrived while offline live only on disk (counted
-  // here) until a connection attaches and they are read back.
-  private int onDisk;
-  private boolean loading;
-  private int loadSplit;
-  private int loadToken;
-  private boolean flushScheduled;
-
-  /**
-   * While reading back: the stored copies held in memory when the connection attached (restored
-   * in-flight messages may complete before the read-back arrives, yet are in what it reads).
-   */
-  private Set<Long> heldAtAttach;
-
-  /**
-   * After reading back: the copies read, until the connection ends. A copy routed just before the
-   * read may still be on its way through a mailbox; when it arrives it is already queued.
-   */
-  private Set<Long> readBack;
 
   // Owner-confined state.
   private boolean persistent;
@@ -90,6 +68,7 @@ public final class Session implements Backpressure {
   private Set<Integer> inboundQos2;
   private int nextPacketId = 1;
   private boolean flushPending;
+  private boolean flushScheduled;
 
   /**
    * In-flight messages waiting to be resent on this connection ({@link OutboundMessage#unsent}).
@@ -125,7 +104,7 @@ public final class Session implements Backpressure {
     this.owner = owner;
     this.limits = limits;
     this.stats = stats;
-    this.store = store;
+    this.storage = new SessionStorage(this, clientId, limits, stats, store);
   }
 
   /**
@@ -223,30 +202,7 @@ public final class Session implements Backpressure {
    */
   public void attach(SessionConnection conn, long expirySeconds) {
     boolean persistent = expirySeconds > 0;
-    boolean mustRead = store != null && onDisk > 0;
-    if (mustRead) {
-      loading = true;
-      loadSplit = queueSize();
-      heldAtAttach = new HashSet<>();
-      for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
-        heldAtAttach.add(m.seq);
-      }
-      for (OutboundMessage m : queue == null ? List.<OutboundMessage>of() : queue) {
-        heldAtAttach.add(m.seq);
-      }
-      int token = ++loadToken;
-      store.loadQueue(clientId, list -> execute(() -> onLoaded(list, token)));
-    }
-    if (store != null) {
-      if (persistent) {
-        stored = true;
-        store.sessionConnected(clientId, expirySeconds);
-      } else if (stored) {
-        // Kept for this connection only: its records go (after the read-back above).
-        stored = false;
-        store.sessionEnded(clientId);
-      }
-    }
+    storage.attach(expirySeconds);
     this.connection = conn;
     this.online = true;
     generation++;
@@ -314,7 +270,7 @@ public final class Session implements Backpressure {
   /** Detaches the connection; the session stays for a later CONNECT unless it is not persistent. */
   public void detach() {
     connection = null;
-    readBack = null;
+    storage.detach();
     online = false;
     flushPending = false;
     // Nobody is reading now: publishers must not wait for this session (its queue keeps the
@@ -337,10 +293,7 @@ public final class Session implements Backpressure {
       stats.subscriptions.addAndGet(-subscriptions.size());
       subscriptions = null;
     }
-    if (stored) {
-      stored = false;
-      store.sessionEnded(clientId);
-    }
+    storage.destroy();
   }
 
   /** Forgets messages and inbound QoS 2 state, as a clean session does. */
@@ -360,23 +313,8 @@ public final class Session implements Backpressure {
       queue = null;
     }
     inboundQos2 = null;
-    if (stored) {
-      store.sessionCleared(clientId);
-    }
-    dropOnDisk();
+    storage.clearMessages();
     relieve();
-  }
-
-  private void dropOnDisk() {
-    loading = false;
-    heldAtAttach = null;
-    readBack = null;
-    loadToken++;
-    if (onDisk > 0) {
-      stats.queuedMessages.addAndGet(-onDisk);
-      store.releaseOffline(onDisk);
-      onDisk = 0;
-    }
   }
 
   /**
@@ -428,21 +366,18 @@ public final class Session implements Backpressure {
       forget(seq);
       return;
     }
-    if (seq != 0 && !stored) {
-      forget(seq); // the session stopped being stored after the copy was made
-      seq = 0;
-    }
+    seq = storage.accept(seq);
     if (seq != 0 && connection == null) {
-      keepOnDisk(seq);
+      storage.keepOnDisk(seq);
       return;
     }
-    if (seq != 0 && readBack != null && readBack.remove(seq)) {
+    if (storage.wasReadBack(seq)) {
       return; // read back from disk already: this is the same copy arriving late
     }
     message.payload().retain();
     OutboundMessage m = new OutboundMessage(message, qos, retain, subscriptionIds, group);
     m.seq = seq;
-    if (connection != null && queueSize() == 0 && !loading && canSend()) {
+    if (connection != null && queueSize() == 0 && !storage.isLoading() && canSend()) {
       send(m);
     } else {
       enqueue(m);
@@ -551,7 +486,11 @@ public final class Session implements Backpressure {
   /** Sends queued messages while the in-flight window and the socket allow. */
   public void drainQueue() {
     resendHeldBack();
-    while (!loading && connection != null && unsent == 0 && queueSize() > 0 && canSend()) {
+    while (!storage.isLoading()
+        && connection != null
+        && unsent == 0
+        && queueSize() > 0
+        && canSend()) {
       stats.queuedMessages.decrementAndGet();
       send(queue.pollFirst());
     }
@@ -648,18 +587,18 @@ public final class Session implements Backpressure {
       m.unsent = false; // acknowledged before it was resent here
       unsent--;
     }
-    if (m.seq != 0 && store != null) {
+    if (m.seq != 0 && storage.isEnabled()) {
       // PUBREL goes out once the store knows it did: a restart must not resend the PUBLISH.
-      store.sent(clientId, m.seq, packetId, true);
-      store.afterWrites(
-          () ->
-              execute(
-                  () -> {
-                    if (connection != null && inflight != null && inflight.get(packetId) == m) {
-                      connection.write(PubRel.of(packetId));
-                      scheduleFlush();
-                    }
-                  }));
+      storage.sent(
+          m.seq,
+          packetId,
+          true,
+          () -> {
+            if (connection != null && inflight != null && inflight.get(packetId) == m) {
+              connection.write(PubRel.of(packetId));
+              scheduleFlush();
+            }
+          });
     } else {
       connection.write(PubRel.of(packetId));
     }
@@ -687,8 +626,33 @@ public final class Session implements Backpressure {
     return inflight == null ? 0 : inflight.size();
   }
 
-  private int queueSize() {
+  int queueSize() {
     return queue == null ? 0 : queue.size();
+  }
+
+  /** The in-flight messages, oldest first, for {@link SessionStorage}. */
+  Iterable<OutboundMessage> inflightMessages() {
+    return inflight == null ? List.of() : inflight.values();
+  }
+
+  /** The queue (a new empty one if there is none), for {@link SessionStorage}. */
+  ArrayDeque<OutboundMessage> queuedMessages() {
+    return queue == null ? new ArrayDeque<>() : queue;
+  }
+
+  /** Drops the oldest queued message to make room (queue overflow while offline). */
+  void dropOldestQueued() {
+    OutboundMessage oldest = queue.pollFirst();
+    stats.queuedMessages.decrementAndGet();
+    forget(oldest.seq);
+    oldest.release();
+  }
+
+  /** The read-back from disk is done: {@code merged} is the queue now; sends what it can. */
+  void readBackDone(ArrayDeque<OutboundMessage> merged) {
+    queue = merged;
+    drainQueue();
+    scheduleFlush();
   }
 
   private void complete(OutboundMessage m) {
@@ -741,7 +705,7 @@ public final class Session implements Backpressure {
 
   /** Whether this session's state is being stored. Any thread. */
   public boolean isStored() {
-    return stored;
+    return storage.isStored();
   }
 
   /**
@@ -751,40 +715,29 @@ public final class Session implements Backpressure {
    * @return the copy's sequence number for {@link #deliver}, or 0 if none was stored
    */
   public long storeCopy(Message m, QoS qos, boolean retain, int[] subscriptionIds) {
-    if (!stored || qos == QoS.AT_MOST_ONCE) {
-      return 0;
-    }
-    return store.queued(clientId, m, qos, retain, subscriptionIds);
+    return storage.storeCopy(m, qos, retain, subscriptionIds);
   }
 
   /** Records a subscription made or replaced. */
   public void recordSubscribe(String filter, SubOptions options) {
-    if (stored) {
-      store.subscribed(clientId, filter, options);
-    }
+    storage.recordSubscribe(filter, options);
   }
 
   /** Records a subscription removed. */
   public void recordUnsubscribe(String filter) {
-    if (stored) {
-      store.unsubscribed(clientId, filter);
-    }
+    storage.recordUnsubscribe(filter);
   }
 
   /** Records an inbound QoS 2 packet id received ({@code added}) or released. */
   public void recordInbound(int packetId, boolean added) {
-    if (stored) {
-      store.inbound(clientId, packetId, added);
-    }
+    storage.recordInbound(packetId, added);
   }
 
   /**
    * Records that the connection ended: the expiry interval counts from now, even across restarts.
    */
   public void recordDisconnected(long expirySeconds) {
-    if (stored && expirySeconds > 0) {
-      store.sessionDisconnected(clientId, expirySeconds, System.currentTimeMillis());
-    }
+    storage.recordDisconnected(expirySeconds);
   }
 
   /**
@@ -792,13 +745,10 @@ public final class Session implements Backpressure {
    * onDisk} messages wait on disk for it. Call on the owner, or before the owner runs anything.
    */
   public void restore(int onDisk) {
-    stored = true;
     persistent = true;
     everAttached = true;
     stats.persistentSessions.incrementAndGet();
-    this.onDisk = onDisk;
-    stats.queuedMessages.addAndGet(onDisk);
-    store.countOffline(onDisk);
+    storage.restore(onDisk);
   }
 
   /** Restores a message that was in flight when the broker stopped; resent with DUP on attach. */
@@ -813,84 +763,7 @@ public final class Session implements Backpressure {
 
   /** Forgets the stored copy {@code seq}, if there is one. */
   private void forget(long seq) {
-    if (seq != 0 && store != null) {
-      store.done(clientId, seq);
-    }
-  }
-
-  /** An offline session gets a stored message: it stays on disk, within the limits. */
-  private void keepOnDisk(long seq) {
-    if (queueSize() + onDisk >= limits.maxQueuedMessages()) {
-      stats.queueOverflowDropped.increment();
-      if (limits.queueOverflow() == QueueOverflow.DROP_NEW) {
-        forget(seq);
-        return;
-      }
-      if (queueSize() > 0) {
-        OutboundMessage oldest = queue.pollFirst();
-        stats.queuedMessages.decrementAndGet();
-        forget(oldest.seq);
-        oldest.release();
-      } else {
-        store.dropOldestQueued(clientId);
-        onDisk--;
-        stats.queuedMessages.decrementAndGet();
-        store.releaseOffline(1);
-      }
-    }
-    if (!store.reserveOffline()) {
-      // persistence.max_offline_messages reached: the newest message is the one dropped.
-      stats.queueOverflowDropped.increment();
-      forget(seq);
-      return;
-    }
-    onDisk++;
-    stats.queuedMessages.incrementAndGet();
-  }
-
-  /**
-   * The messages read back from disk: they go after what was queued in memory when the connection
-   * attached and before what came since, skipping those held in memory already.
-   */
-  private void onLoaded(List<Persistence.Queued> loaded, int token) {
-    if (token != loadToken || destroyed) {
-      return;
-    }
-    loading = false;
-    Set<Long> inMemory = heldAtAttach == null ? new HashSet<>() : heldAtAttach;
-    heldAtAttach = null;
-    readBack = new HashSet<>();
-    for (OutboundMessage m : inflight == null ? List.<OutboundMessage>of() : inflight.values()) {
-      inMemory.add(m.seq);
-    }
-    ArrayDeque<OutboundMessage> merged = new ArrayDeque<>(Math.max(8, queueSize() + loaded.size()));
-    ArrayDeque<OutboundMessage> old = queue == null ? new ArrayDeque<>() : queue;
-    for (OutboundMessage m : old) {
-      inMemory.add(m.seq);
-    }
-    for (int i = 0; i < loadSplit && !old.isEmpty(); i++) {
-      merged.addLast(old.pollFirst());
-    }
-    int added = 0;
-    for (Persistence.Queued q : loaded) {
-      if (!inMemory.contains(q.seq())) {
-        Message msg = Persistence.message(q.message());
-        OutboundMessage m =
-            new OutboundMessage(
-                msg, msg.qos(), q.message().retain(), q.message().subscriptionIds(), null);
-        m.seq = q.seq();
-        merged.addLast(m);
-        readBack.add(q.seq());
-        added++;
-      }
-    }
-    merged.addAll(old);
-    queue = merged;
-    stats.queuedMessages.addAndGet(added - onDisk);
-    store.releaseOffline(onDisk);
-    onDisk = 0;
-    drainQueue();
-    scheduleFlush();
+    storage.forget(seq);
   }
 
   /**
@@ -899,10 +772,9 @@ public final class Session implements Backpressure {
    */
   private void sendStored(OutboundMessage m, Publish p) {
     inflight().put(m.packetId, m);
-    store.sent(clientId, m.seq, m.packetId, false);
     m.pendingWrite = p;
     stats.publishSent.increment();
-    store.afterWrites(() -> execute(() -> writeStored(m)));
+    storage.sent(m.seq, m.packetId, false, () -> writeStored(m));
   }
 
   private void writeStored(OutboundMessage m) {
@@ -953,17 +825,15 @@ public final class Session implements Backpressure {
 
   /** Records a will waiting {@code seconds} for its delay, so that a restart keeps it. */
   public void recordPendingWill(Will will, long seconds) {
-    if (stored) {
-      store.willPending(clientId, will, System.currentTimeMillis() + seconds * 1000);
-    }
+    storage.recordPendingWill(will, seconds);
   }
 
   /** The will waiting for its delay, now no longer waiting (its timer cancelled), or null. */
   public Will takePendingWill() {
     Will w = pendingWill;
     pendingWill = null;
-    if (w != null && stored) {
-      store.willDone(clientId);
+    if (w != null) {
+      storage.recordWillDone();
     }
     if (willTimer != null) {
       willTimer.cancel(false);

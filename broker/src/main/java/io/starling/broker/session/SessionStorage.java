@@ -1,0 +1,307 @@
+package io.starling.broker.session;
+
+import io.starling.broker.config.BrokerConfig.Limits;
+import io.starling.broker.config.BrokerConfig.QueueOverflow;
+import io.starling.broker.routing.Message;
+import io.starling.broker.routing.SubOptions;
+import io.starling.broker.store.Persistence;
+import io.starling.broker.sys.BrokerStats;
+import io.starling.codec.QoS;
+import io.starling.codec.packet.Will;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The durable side of one {@link Session}: what it records in the store, the messages that wait on
+ * disk while it is offline, and reading them back when a connection attaches.
+ *
+ * <p>Threading: owned by its session and confined to the session's owner loop, except {@link
+ * #isStored} and {@link #storeCopy}, which publishers' loops call.
+ */
+final class SessionStorage {
+  private final Session session;
+  private final String clientId;
+  private final Limits limits;
+  private final BrokerStats stats;
+
+  /** The store, or null when persistence is off. */
+  private final Persistence store;
+
+  /**
+   * Whether copies of QoS 1/2 messages routed to this session are stored (a persistent session with
+   * persistence on). Read by publishers' loops.
+   */
+  private volatile boolean stored;
+
+  // Owner-confined store state: messages that arrived while offline live only on disk (counted
+  // here) until a connection attaches and they are read back.
+  private int onDisk;
+  private boolean loading;
+  private int loadSplit;
+  private int loadToken;
+
+  /**
+   * While reading back: the stored copies held in memory when the connection attached (restored
+   * in-flight messages may complete before the read-back arrives, yet are in what it reads).
+   */
+  private Set<Long> heldAtAttach;
+
+  /**
+   * After reading back: the copies read, until the connection ends. A copy routed just before the
+   * read may still be on its way through a mailbox; when it arrives it is already queued.
+   */
+  private Set<Long> readBack;
+
+  SessionStorage(
+      Session session, String clientId, Limits limits, BrokerStats stats, Persistence store) {
+    this.session = session;
+    this.clientId = clientId;
+    this.limits = limits;
+    this.stats = stats;
+    this.store = store;
+  }
+
+  /** Whether persistence is on. */
+  boolean isEnabled() {
+    return store != null;
+  }
+
+  /** Whether this session's state is being stored. Any thread. */
+  boolean isStored() {
+    return stored;
+  }
+
+  /** Whether messages read back from disk are awaited: nothing queued may be sent before them. */
+  boolean isLoading() {
+    return loading;
+  }
+
+  /**
+   * On attach, before the connection is set: starts reading back the messages kept on disk while
+   * offline, and stores the session record of a persistent session (or drops the records of one
+   * kept for this connection only).
+   */
+  void attach(long expirySeconds) {
+    boolean persistent = expirySeconds > 0;
+    boolean mustRead = store != null && onDisk > 0;
+    if (mustRead) {
+      loading = true;
+      loadSplit = session.queueSize();
+      heldAtAttach = new HashSet<>();
+      for (OutboundMessage m : session.inflightMessages()) {
+        heldAtAttach.add(m.seq);
+      }
+      for (OutboundMessage m : session.queuedMessages()) {
+        heldAtAttach.add(m.seq);
+      }
+      int token = ++loadToken;
+      store.loadQueue(clientId, list -> session.execute(() -> onLoaded(list, token)));
+    }
+    if (store != null) {
+      if (persistent) {
+        stored = true;
+        store.sessionConnected(clientId, expirySeconds);
+      } else if (stored) {
+        // Kept for this connection only: its records go (after the read-back above).
+        stored = false;
+        store.sessionEnded(clientId);
+      }
+    }
+  }
+
+  /** The connection ended: copies arriving late can no longer be duplicates of those read back. */
+  void detach() {
+    readBack = null;
+  }
+
+  /** The session ends: its records go. */
+  void destroy() {
+    if (stored) {
+      stored = false;
+      store.sessionEnded(clientId);
+    }
+  }
+
+  /** The session forgot its messages and inbound QoS 2 state: so do the store and the disk. */
+  void clearMessages() {
+    if (stored) {
+      store.sessionCleared(clientId);
+    }
+    dropOnDisk();
+  }
+
+  private void dropOnDisk() {
+    loading = false;
+    heldAtAttach = null;
+    readBack = null;
+    loadToken++;
+    if (onDisk > 0) {
+      stats.queuedMessages.addAndGet(-onDisk);
+      store.releaseOffline(onDisk);
+      onDisk = 0;
+    }
+  }
+
+  /**
+   * Stores a copy of a QoS 1/2 message routed to this session, on the publisher's loop, before it
+   * is handed to this session's loop.
+   *
+   * @return the copy's sequence number, or 0 if none was stored
+   */
+  long storeCopy(Message m, QoS qos, boolean retain, int[] subscriptionIds) {
+    if (!stored || qos == QoS.AT_MOST_ONCE) {
+      return 0;
+    }
+    return store.queued(clientId, m, qos, retain, subscriptionIds);
+  }
+
+  /**
+   * Takes the stored copy {@code seq} of a message delivered on the owner: returns {@code seq}, or
+   * 0 (having forgotten the copy) when the session stopped being stored after the copy was made.
+   */
+  long accept(long seq) {
+    if (seq != 0 && !stored) {
+      forget(seq); // the session stopped being stored after the copy was made
+      return 0;
+    }
+    return seq;
+  }
+
+  /** Whether copy {@code seq} was read back from disk already (it is arriving late), once. */
+  boolean wasReadBack(long seq) {
+    return seq != 0 && readBack != null && readBack.remove(seq);
+  }
+
+  void recordSubscribe(String filter, SubOptions options) {
+    if (stored) {
+      store.subscribed(clientId, filter, options);
+    }
+  }
+
+  void recordUnsubscribe(String filter) {
+    if (stored) {
+      store.unsubscribed(clientId, filter);
+    }
+  }
+
+  void recordInbound(int packetId, boolean added) {
+    if (stored) {
+      store.inbound(clientId, packetId, added);
+    }
+  }
+
+  void recordDisconnected(long expirySeconds) {
+    if (stored && expirySeconds > 0) {
+      store.sessionDisconnected(clientId, expirySeconds, System.currentTimeMillis());
+    }
+  }
+
+  void recordPendingWill(Will will, long seconds) {
+    if (stored) {
+      store.willPending(clientId, will, System.currentTimeMillis() + seconds * 1000);
+    }
+  }
+
+  /** The pending will was published or dropped. */
+  void recordWillDone() {
+    if (stored) {
+      store.willDone(clientId);
+    }
+  }
+
+  /** Restores the stored state found at start-up: {@code onDisk} messages wait on disk. */
+  void restore(int onDisk) {
+    stored = true;
+    this.onDisk = onDisk;
+    stats.queuedMessages.addAndGet(onDisk);
+    store.countOffline(onDisk);
+  }
+
+  /** Forgets the stored copy {@code seq}, if there is one. */
+  void forget(long seq) {
+    if (seq != 0 && store != null) {
+      store.done(clientId, seq);
+    }
+  }
+
+  /**
+   * Records that stored copy {@code seq} is in flight with {@code packetId} ({@code released}: its
+   * PUBREL is due), then runs {@code then} on the owner once the store knows.
+   */
+  void sent(long seq, int packetId, boolean released, Runnable then) {
+    store.sent(clientId, seq, packetId, released);
+    store.afterWrites(() -> session.execute(then));
+  }
+
+  /** An offline session gets a stored message: it stays on disk, within the limits. */
+  void keepOnDisk(long seq) {
+    if (session.queueSize() + onDisk >= limits.maxQueuedMessages()) {
+      stats.queueOverflowDropped.increment();
+      if (limits.queueOverflow() == QueueOverflow.DROP_NEW) {
+        forget(seq);
+        return;
+      }
+      if (session.queueSize() > 0) {
+        session.dropOldestQueued();
+      } else {
+        store.dropOldestQueued(clientId);
+        onDisk--;
+        stats.queuedMessages.decrementAndGet();
+        store.releaseOffline(1);
+      }
+    }
+    if (!store.reserveOffline()) {
+      // persistence.max_offline_messages reached: the newest message is the one dropped.
+      stats.queueOverflowDropped.increment();
+      forget(seq);
+      return;
+    }
+    onDisk++;
+    stats.queuedMessages.incrementAndGet();
+  }
+
+  /**
+   * The messages read back from disk: they go after what was queued in memory when the connection
+   * attached and before what came since, skipping those held in memory already.
+   */
+  private void onLoaded(List<Persistence.Queued> loaded, int token) {
+    if (token != loadToken || session.isDestroyed()) {
+      return;
+    }
+    loading = false;
+    Set<Long> inMemory = heldAtAttach == null ? new HashSet<>() : heldAtAttach;
+    heldAtAttach = null;
+    readBack = new HashSet<>();
+    for (OutboundMessage m : session.inflightMessages()) {
+      inMemory.add(m.seq);
+    }
+    ArrayDeque<OutboundMessage> old = session.queuedMessages();
+    ArrayDeque<OutboundMessage> merged = new ArrayDeque<>(Math.max(8, old.size() + loaded.size()));
+    for (OutboundMessage m : old) {
+      inMemory.add(m.seq);
+    }
+    for (int i = 0; i < loadSplit && !old.isEmpty(); i++) {
+      merged.addLast(old.pollFirst());
+    }
+    int added = 0;
+    for (Persistence.Queued q : loaded) {
+      if (!inMemory.contains(q.seq())) {
+        Message msg = Persistence.message(q.message());
+        OutboundMessage m =
+            new OutboundMessage(
+                msg, msg.qos(), q.message().retain(), q.message().subscriptionIds(), null);
+        m.seq = q.seq();
+        merged.addLast(m);
+        readBack.add(q.seq());
+        added++;
+      }
+    }
+    merged.addAll(old);
+    stats.queuedMessages.addAndGet(added - onDisk);
+    store.releaseOffline(onDisk);
+    onDisk = 0;
+    session.readBackDone(merged);
+  }
+}
