@@ -235,6 +235,14 @@ final class SessionStorage {
     store.afterWrites(() -> session.execute(then));
   }
 
+  /**
+   * Records that stored copy {@code seq} went out as {@code packetId}, without waiting for it to be
+   * durable (QoS 1: see {@link Session}).
+   */
+  void sentWithoutWaiting(long seq, int packetId) {
+    store.sent(clientId, seq, packetId, false);
+  }
+
   /** An offline session gets a stored message: it stays on disk, within the limits. */
   void keepOnDisk(long seq) {
     if (session.queueSize() + onDisk >= limits.maxQueuedMessages()) {
