@@ -45,26 +45,8 @@ ulimit -n "$(ulimit -Hn)"
 hard_limit="$(ulimit -Hn)"
 conns="${CONNS:-$((hard_limit - 200))}"
 
-work="$(mktemp -d)"
-broker_pid=""
-cleanup() {
-  if [ -n "$broker_pid" ]; then kill "$broker_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_port() {
-  for _ in $(seq 1 200); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "compare.sh: broker did not open port $1" >&2
-  return 1
-}
+# shellcheck source=bench/lib.sh
+. "$home/bench/lib.sh"
 
 start_broker() { # name port
   case "$1" in
