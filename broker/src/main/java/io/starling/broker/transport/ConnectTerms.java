@@ -29,7 +29,7 @@ record ConnectTerms(
     boolean problemInformation) {
 
   /** Terms for a pre-5.0 connection. */
-  static ConnectTerms legacy(Connect c, Protocol p) {
+  static ConnectTerms legacy(Connect c) {
     return new ConnectTerms(
         c.cleanStart() ? 0 : Protocol.NEVER_EXPIRES,
         c.keepAliveSeconds(),
@@ -59,7 +59,7 @@ record ConnectTerms(
   }
 
   static ConnectTerms of(Connect c, Protocol p) {
-    return c.version() == MqttVersion.V5 ? v5(c, p) : legacy(c, p);
+    return c.version() == MqttVersion.V5 ? v5(c, p) : legacy(c);
   }
 
   /**
