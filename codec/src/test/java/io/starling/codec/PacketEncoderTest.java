@@ -9,6 +9,7 @@ import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.Unsubscribe;
+import io.starling.codec.wire.PacketEncoder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -15,6 +15,8 @@ import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.PingReq;
 import io.starling.codec.packet.PingResp;
 import io.starling.codec.packet.Publish;
+import io.starling.codec.wire.PacketDecoder;
+import io.starling.codec.wire.PacketEncoder;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.starling.codec.packet.MqttPacket;
+import io.starling.codec.wire.PacketDecoder;
+import io.starling.codec.wire.PacketEncoder;
 
 /** Encoding to and decoding from byte arrays, for tests. */
 final class Wire {

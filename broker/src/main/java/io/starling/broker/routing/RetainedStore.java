@@ -3,6 +3,7 @@ package io.starling.broker.routing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.starling.codec.QoS;
+import io.starling.codec.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ public final class RetainedStore {
    * keeping its properties and expiry. The payload is copied; the caller keeps its reference.
    */
   public void put(Message m) {
-    String[] levels = Levels.split(m.topic());
+    String[] levels = Topics.split(m.topic());
     ByteBuf payload = m.payload();
     writeLock.lock();
     try {
@@ -97,7 +98,7 @@ public final class RetainedStore {
     long now = System.nanoTime();
     match(
         root,
-        Levels.split(filter),
+        Topics.split(filter),
         0,
         m -> {
           if (!m.isExpired(now)) {
@@ -110,7 +111,7 @@ public final class RetainedStore {
 
   /** Drops a retained message whose expiry passed, unless a newer one replaced it meanwhile. */
   private void removeExpired(Message m) {
-    String[] levels = Levels.split(m.topic());
+    String[] levels = Topics.split(m.topic());
     writeLock.lock();
     try {
       Node node = root;

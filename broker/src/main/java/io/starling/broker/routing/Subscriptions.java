@@ -4,6 +4,7 @@ import io.starling.broker.session.Session;
 import io.starling.broker.sys.BrokerStats;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
+import io.starling.codec.Topics;
 import io.starling.codec.packet.RetainHandling;
 import io.starling.codec.packet.Subscription;
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ public final class Subscriptions {
       Subscription s = requested.get(i);
       Shared shared = Shared.parse(s.filter());
       String treeFilter = shared == null ? s.filter() : shared.filter();
-      if (Levels.count(treeFilter) > maxTopicLevels) {
+      if (Topics.count(treeFilter) > maxTopicLevels) {
         codes.add(ReasonCode.UNSPECIFIED_ERROR);
         continue;
       }

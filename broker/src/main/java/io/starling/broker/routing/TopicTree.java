@@ -1,5 +1,6 @@
 package io.starling.broker.routing;
 
+import io.starling.codec.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ public final class TopicTree<S, O> {
     writeLock.lock();
     try {
       Node<S, O> node = root;
-      for (String level : Levels.split(filter)) {
+      for (String level : Topics.split(filter)) {
         node = node.children.computeIfAbsent(level, l -> new Node<>());
       }
       return node.subscribers.put(subscriber, options) != null;
@@ -60,7 +61,7 @@ public final class TopicTree<S, O> {
     writeLock.lock();
     try {
       Node<S, O> node = root;
-      String[] levels = Levels.split(filter);
+      String[] levels = Topics.split(filter);
       List<Node<S, O>> path = new ArrayList<>(levels.length + 1);
       path.add(root);
       for (int i = 0; i < levels.length; i++) {
@@ -83,7 +84,7 @@ public final class TopicTree<S, O> {
 
   /** Calls {@code sink} once per (subscriber, filter) pair whose filter matches {@code topic}. */
   public void match(String topic, BiConsumer<S, O> sink) {
-    String[] levels = Levels.split(topic);
+    String[] levels = Topics.split(topic);
     boolean dollar = topic.startsWith("$");
     match(root, levels, 0, dollar, sink);
   }

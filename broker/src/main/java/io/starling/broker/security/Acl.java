@@ -1,6 +1,5 @@
 package io.starling.broker.security;
 
-import io.starling.broker.routing.Levels;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.Topics;
 import java.io.IOException;
@@ -163,7 +162,7 @@ public final class Acl {
     for (Rule r : rules) {
       if (r.appliesTo(user, clientId) && r.decides(access)) {
         String filter = substitute(r.filter, user, clientId);
-        if (filter != null && Levels.matches(filter, topic)) {
+        if (filter != null && Topics.matches(filter, topic)) {
           return r.grant != Grant.DENY;
         }
       }
@@ -228,8 +227,8 @@ public final class Acl {
    * $SYS/#}.
    */
   public static boolean covers(String outer, String inner) {
-    String[] o = Levels.split(outer);
-    String[] in = Levels.split(inner);
+    String[] o = Topics.split(outer);
+    String[] in = Topics.split(inner);
     if (inner.startsWith("$") && (o[0].equals("#") || o[0].equals("+"))) {
       return false;
     }

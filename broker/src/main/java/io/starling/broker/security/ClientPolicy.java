@@ -1,10 +1,10 @@
 package io.starling.broker.security;
 
 import io.starling.broker.config.AbuseLimits;
-import io.starling.broker.routing.Levels;
 import io.starling.broker.security.AuthResult.TopicGrants;
 import io.starling.broker.security.internal.RateLimiter;
 import io.starling.codec.ReasonCode;
+import io.starling.codec.Topics;
 import io.starling.codec.packet.Subscription;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -222,6 +222,6 @@ public final class ClientPolicy {
   }
 
   private static boolean matches(String filter, String topic) {
-    return Levels.matches(filter, topic);
+    return Topics.matches(filter, topic);
   }
 }

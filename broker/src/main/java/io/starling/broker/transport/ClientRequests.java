@@ -1,11 +1,11 @@
 package io.starling.broker.transport;
 
 import io.starling.broker.config.AbuseLimits;
-import io.starling.broker.routing.Levels;
 import io.starling.broker.routing.Message;
 import io.starling.broker.security.ClientPolicy;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.ReasonCode;
+import io.starling.codec.Topics;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.PubAck;
@@ -45,7 +45,7 @@ final class ClientRequests {
     }
     String topic = conn.aliases == null ? p.topic() : conn.aliases.resolve(p);
     int maxLevels = conn.broker.config().limits().maxTopicLevels();
-    if (Levels.count(topic) > maxLevels) {
+    if (Topics.count(topic) > maxLevels) {
       conn.disconnect(
           ReasonCode.TOPIC_NAME_INVALID, "topic has more than " + maxLevels + " levels");
       return;

@@ -3,6 +3,7 @@ package io.starling.broker.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.codec.QoS;
+import io.starling.codec.Topics;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,7 +74,7 @@ class TopicTreeTest {
     }
     assertThat(got).containsExactlyInAnyOrderElementsOf(expected);
     for (String f : filters) {
-      assertThat(Levels.matches(f, topic)).as(f + " vs " + topic).isEqualTo(reference(f, topic));
+      assertThat(Topics.matches(f, topic)).as(f + " vs " + topic).isEqualTo(reference(f, topic));
     }
   }
 
@@ -106,11 +107,11 @@ class TopicTreeTest {
 
   @Test
   void hashMatchesTheParentLevelAndDollarTopicsNeedAnExplicitPrefix() {
-    assertThat(Levels.matches("sport/tennis/#", "sport/tennis")).isTrue();
-    assertThat(Levels.matches("sport/+", "sport/")).isTrue();
-    assertThat(Levels.matches("+/+", "/finance")).isTrue();
-    assertThat(Levels.matches("#", "$SYS/x")).isFalse();
-    assertThat(Levels.matches("$SYS/#", "$SYS/x")).isTrue();
-    assertThat(Levels.matches("+/monitor/Clients", "$SYS/monitor/Clients")).isFalse();
+    assertThat(Topics.matches("sport/tennis/#", "sport/tennis")).isTrue();
+    assertThat(Topics.matches("sport/+", "sport/")).isTrue();
+    assertThat(Topics.matches("+/+", "/finance")).isTrue();
+    assertThat(Topics.matches("#", "$SYS/x")).isFalse();
+    assertThat(Topics.matches("$SYS/#", "$SYS/x")).isTrue();
+    assertThat(Topics.matches("+/monitor/Clients", "$SYS/monitor/Clients")).isFalse();
   }
 }

@@ -6,12 +6,12 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.starling.codec.CodecLimits;
 import io.starling.codec.MalformedPacketException;
 import io.starling.codec.MqttVersion;
-import io.starling.codec.PacketDecoder;
 import io.starling.codec.PacketType;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.VariableByteInteger;
 import io.starling.codec.packet.Connect;
 import io.starling.codec.packet.MqttPacket;
+import io.starling.codec.wire.PacketDecoder;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package io.starling.codec;
+package io.starling.codec.wire;
 
 import static io.starling.codec.ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR;
 import static io.starling.codec.ReasonCode.MALFORMED_PACKET;
@@ -9,6 +9,15 @@ import static io.starling.codec.ReasonCode.TOPIC_NAME_INVALID;
 import static io.starling.codec.ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
 
 import io.netty.buffer.ByteBuf;
+import io.starling.codec.CodecLimits;
+import io.starling.codec.MalformedPacketException;
+import io.starling.codec.MqttVersion;
+import io.starling.codec.PacketType;
+import io.starling.codec.QoS;
+import io.starling.codec.ReasonCode;
+import io.starling.codec.Topics;
+import io.starling.codec.Utf8;
+import io.starling.codec.VariableByteInteger;
 import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.BinaryData;
 import io.starling.codec.packet.ConnAck;

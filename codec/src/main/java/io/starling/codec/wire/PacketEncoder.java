@@ -1,9 +1,13 @@
-package io.starling.codec;
+package io.starling.codec.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.starling.codec.MqttVersion;
+import io.starling.codec.QoS;
+import io.starling.codec.ReasonCode;
+import io.starling.codec.VariableByteInteger;
 import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.BinaryData;
 import io.starling.codec.packet.ConnAck;
