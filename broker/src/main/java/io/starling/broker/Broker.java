@@ -14,21 +14,24 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.BrokerConfig.Listener;
+import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.PersistenceConfig;
+import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.routing.Router;
-import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.security.Security;
+import io.starling.broker.session.Recovery;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.broker.session.SessionLifecycle;
 import io.starling.broker.session.SessionRegistry;
-import io.starling.broker.store.Persistence;
-import io.starling.broker.store.Recovery;
+import io.starling.broker.session.StoredCopies;
+import io.starling.broker.session.Subscriptions;
 import io.starling.broker.store.StorageBackend;
 import io.starling.broker.store.StoreCorruptException;
-import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.store.internal.Persistence;
 import io.starling.broker.sys.SysPublisher;
+import io.starling.broker.transport.BrokerContext;
 import io.starling.broker.transport.ConnectionAttributes;
 import io.starling.broker.transport.ListenerInitializer;
 import io.starling.broker.transport.TlsContextLoader;
@@ -81,14 +84,15 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private Broker(BrokerConfig config, Persistence store) throws BrokerStartException {
     this.config = config;
     this.store = store;
-    this.router = new Router(store);
+    StoredCopies copies = store == null ? null : new StoredCopies(store);
+    this.router = new Router(copies);
     try {
       this.security = Security.start(config, stats);
     } catch (java.io.IOException e) {
       throw new BrokerStartException(e.getMessage(), e);
     }
     security.enhancedAuthenticators().forEach(a -> authenticators.put(a.method(), a));
-    this.sessions = new SessionRegistry(config.limits(), stats, store);
+    this.sessions = new SessionRegistry(config.limits(), stats, copies);
     this.subscriptions =
         new Subscriptions(
             router,
@@ -189,7 +193,9 @@ public final class Broker implements BrokerContext, AutoCloseable {
     }
     scheduleTlsReload(tls);
     if (config.sys().intervalSeconds() > 0) {
-      sys = new SysPublisher(this, workerGroup.next(), config.sys().intervalSeconds());
+      sys =
+          new SysPublisher(
+              stats, router, sessions::size, workerGroup.next(), config.sys().intervalSeconds());
       sys.start();
     }
     Listener first = config.listeners().get(0);

@@ -1,5 +1,6 @@
 package io.starling.broker;
 
+import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.PersistenceConfig;
 import io.starling.broker.store.StorageBackend;
 import io.starling.broker.store.StorageBackendProvider;

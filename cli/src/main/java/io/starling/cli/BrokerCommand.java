@@ -1,8 +1,8 @@
 package io.starling.cli;
 
 import io.starling.broker.Broker;
-import io.starling.broker.BrokerStartException;
 import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.ConfigException;
 import io.starling.broker.config.ConfigLoader;
 import java.nio.file.Path;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.starling.broker.Broker;
-import io.starling.broker.BrokerStartException;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.BrokerConfig.Listener;
 import io.starling.broker.config.BrokerConfig.Listener.Kind;
+import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.ConfigLoader;
 import io.starling.broker.config.TlsConfig;
 import io.starling.broker.config.TlsConfig.CertificateUsername;

@@ -1,8 +1,8 @@
 package io.starling.testkit;
 
 import io.starling.broker.Broker;
-import io.starling.broker.BrokerStartException;
 import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.config.BrokerStartException;
 
 /** Starts in-process brokers on 127.0.0.1 and an ephemeral port, for tests. */
 public final class TestBroker {

@@ -5,10 +5,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.starling.broker.config.BrokerConfig;
-import io.starling.broker.routing.Message;
+import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.model.Message;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
-import io.starling.broker.sys.BrokerStats;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.Publish;
@@ -46,6 +46,9 @@ public class SessionBenchmark {
   /** A connection that drops what is written, remembering the last packet id. */
   static final class Sink implements SessionConnection {
     int lastPacketId;
+
+    @Override
+    public void onSessionReady(Session session, boolean present) {}
 
     @Override
     public EventLoop eventLoop() {

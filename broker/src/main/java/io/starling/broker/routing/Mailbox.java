@@ -2,8 +2,6 @@ package io.starling.broker.routing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
-import io.starling.broker.session.Backpressure;
-import io.starling.broker.session.Session;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -66,7 +64,7 @@ public final class Mailbox implements Backpressure {
 
   private void drain() {
     scheduled.set(false);
-    List<Session> touched = new ArrayList<>();
+    List<Subscriber> touched = new ArrayList<>();
     List<Delivery> batch;
     while ((batch = batches.poll()) != null) {
       deliver(batch, touched);
@@ -81,13 +79,13 @@ public final class Mailbox implements Backpressure {
    * Delivers a batch on its loop, releasing each message's shared payload reference after its last
    * delivery in the batch; sessions with new writes are added to {@code touched}.
    */
-  static void deliver(List<Delivery> batch, List<Session> touched) {
+  static void deliver(List<Delivery> batch, List<Subscriber> touched) {
     int n = batch.size();
     for (int i = 0; i < n; i++) {
       Delivery d = batch.get(i);
       ByteBuf payload = d.message().payload();
       boolean last = i == n - 1 || batch.get(i + 1).message() != d.message();
-      Session s = d.session();
+      Subscriber s = d.subscriber();
       if (s.owner().inEventLoop()) {
         deliver(d);
         if (s.markForFlush()) {
@@ -113,10 +111,10 @@ public final class Mailbox implements Backpressure {
   }
 
   private static void deliver(Delivery d) {
-    d.session().deliver(d.message(), d.qos(), d.retain(), d.subscriptionIds(), d.group(), d.seq());
+    d.subscriber().deliver(d);
   }
 
-  static void flush(List<Session> touched) {
+  static void flush(List<Subscriber> touched) {
     for (int i = 0, n = touched.size(); i < n; i++) {
       touched.get(i).flush();
     }

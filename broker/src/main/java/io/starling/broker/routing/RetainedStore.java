@@ -2,6 +2,7 @@ package io.starling.broker.routing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.starling.broker.model.Message;
 import io.starling.codec.QoS;
 import io.starling.codec.Topics;
 import java.util.ArrayList;

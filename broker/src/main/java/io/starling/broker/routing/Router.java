@@ -3,9 +3,8 @@ package io.starling.broker.routing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.starling.broker.session.Backpressure;
-import io.starling.broker.session.Session;
-import io.starling.broker.store.Persistence;
+import io.starling.broker.model.Message;
+import io.starling.broker.model.SubOptions;
 import io.starling.codec.QoS;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -34,13 +33,13 @@ public final class Router {
   /** Deliveries collected beyond this many are dispatched at once, to bound latency. */
   private static final int MAX_UNDISPATCHED = 4096;
 
-  private final TopicTree<Session, SubOptions> subscriptions = new TopicTree<>();
+  private final TopicTree<Subscriber, SubOptions> subscriptions = new TopicTree<>();
   private final TopicTree<SharedGroup, Boolean> shared = new TopicTree<>();
   private final Map<String, SharedGroup> groups = new ConcurrentHashMap<>();
   private final RetainedStore retained = new RetainedStore();
 
-  /** The store, or null when persistence is off. */
-  private final Persistence store;
+  /** Durable storage's part in routing, or null when persistence is off. */
+  private final DurableCopies store;
 
   private final Map<EventLoop, Mailbox> mailboxes = new ConcurrentHashMap<>();
   private final FastThreadLocal<Outbox> outboxes =
@@ -57,14 +56,14 @@ public final class Router {
   }
 
   /**
-   * A router that stores retained messages, and copies of messages for persistent sessions, in
-   * {@code store} (null: persistence off).
+   * A router that hands retained messages, and copies of messages for stored subscribers, to {@code
+   * store} (null: persistence off).
    */
-  public Router(Persistence store) {
+  public Router(DurableCopies store) {
     this.store = store;
   }
 
-  public TopicTree<Session, SubOptions> subscriptions() {
+  public TopicTree<Subscriber, SubOptions> subscriptions() {
     return subscriptions;
   }
 
@@ -78,7 +77,7 @@ public final class Router {
    * @return true if it was a member already (its options are replaced)
    */
   public synchronized boolean joinShared(
-      String shareName, String filter, Session session, SubOptions options) {
+      String shareName, String filter, Subscriber session, SubOptions options) {
     SharedGroup g =
         groups.computeIfAbsent(
             shareName + '/' + filter,
@@ -91,7 +90,7 @@ public final class Router {
   }
 
   /** Removes {@code session} from a shared subscription; returns true if it was a member. */
-  public synchronized boolean leaveShared(String shareName, String filter, Session session) {
+  public synchronized boolean leaveShared(String shareName, String filter, Subscriber session) {
     String key = shareName + '/' + filter;
     SharedGroup g = groups.get(key);
     if (g == null || !g.remove(session)) {
@@ -164,9 +163,9 @@ public final class Router {
    *
    * @return false if no other member could take it
    */
-  public boolean reroute(SharedGroup group, Message m, Session leaving) {
+  public boolean reroute(SharedGroup group, Message m, Subscriber leaving) {
     SharedGroup.Member member = group.pick(leaving);
-    if (member == null || !member.session().isOnline()) {
+    if (member == null || !member.subscriber().isOnline()) {
       return false; // moving it to another offline session gains nothing
     }
     toMember(outboxes.get(), group, member, m);
@@ -185,18 +184,19 @@ public final class Router {
   private void toMember(Outbox box, SharedGroup g, SharedGroup.Member member, Message m) {
     SubOptions o = member.options();
     int[] ids = o.subscriptionId() == 0 ? null : new int[] {o.subscriptionId()};
-    add(box, member.session(), m, o, ids, g);
+    add(box, member.subscriber(), m, o, ids, g);
   }
 
-  private void add(Outbox box, Session s, Message m, SubOptions o, int[] ids, SharedGroup g) {
+  private void add(Outbox box, Subscriber s, Message m, SubOptions o, int[] ids, SharedGroup g) {
     QoS out = QoS.min(m.qos(), o.qos());
     boolean retain = m.retain() && o.retainAsPublished();
     // A copy for a persistent session is stored here, on the publisher's loop, so that it is
     // written before the publisher's acknowledgement (which waits for the store).
-    long seq = store == null ? 0 : s.storeCopy(m, out, retain, ids);
+    long seq =
+        store == null || out == QoS.AT_MOST_ONCE ? 0 : store.storeCopy(s, m, out, retain, ids);
     box.add(s.owner(), new Delivery(s, m, out, retain, ids, g, seq));
     if (out != QoS.AT_MOST_ONCE && box.congested == null && s.isCongested()) {
-      box.congested = s;
+      box.congested = s.backpressure();
     }
   }
 
@@ -206,16 +206,16 @@ public final class Router {
    * overlapping subscriptions, so small lists are scanned in place.
    */
   private static int dedupe(Outbox box) {
-    List<Session> sessions = box.matched;
+    List<Subscriber> sessions = box.matched;
     List<SubOptions> options = box.options;
     int n = sessions.size();
     if (n < 2) {
       return n;
     }
-    Map<Session, Integer> firstIndex = n > 16 ? new IdentityHashMap<>(n * 2) : null;
+    Map<Subscriber, Integer> firstIndex = n > 16 ? new IdentityHashMap<>(n * 2) : null;
     int kept = 0;
     for (int i = 0; i < n; i++) {
-      Session s = sessions.get(i);
+      Subscriber s = sessions.get(i);
       int seen = -1;
       if (firstIndex != null) {
         Integer at = firstIndex.putIfAbsent(s, kept);
@@ -276,10 +276,10 @@ public final class Router {
   private static final class Outbox {
     final Map<EventLoop, List<Delivery>> batches = new IdentityHashMap<>();
     final List<EventLoop> loops = new ArrayList<>();
-    final List<Session> matched = new ArrayList<>();
+    final List<Subscriber> matched = new ArrayList<>();
     final List<SubOptions> options = new ArrayList<>();
     final List<SharedGroup> groups = new ArrayList<>();
-    final List<Session> touched = new ArrayList<>();
+    final List<Subscriber> touched = new ArrayList<>();
 
     /** Subscription identifiers of sessions matched more than once, by kept index; or null. */
     List<int[]> merged;
@@ -287,9 +287,9 @@ public final class Router {
     /** The message being matched. */
     Message current;
 
-    final BiConsumer<Session, SubOptions> collector =
+    final BiConsumer<Subscriber, SubOptions> collector =
         (session, o) -> {
-          if (!(o.noLocal() && session == current.origin())) {
+          if (!(o.noLocal() && session.clientId().equals(current.originClientId()))) {
             matched.add(session);
             options.add(o);
           }

@@ -1,6 +1,6 @@
 package io.starling.broker.routing;
 
-import io.starling.broker.session.Session;
+import io.starling.broker.model.SubOptions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * members change rarely (copy on write), picks happen on every message.
  */
 public final class SharedGroup {
-  /** A session in the group, with the options it subscribed with. */
-  public record Member(Session session, SubOptions options) {}
+  /** A subscriber in the group, with the options it subscribed with. */
+  public record Member(Subscriber subscriber, SubOptions options) {}
 
   private final String shareName;
   private final String filter;
@@ -34,15 +34,15 @@ public final class SharedGroup {
   }
 
   /** Adds or replaces a member; returns true if it was already a member. */
-  boolean put(Session session, SubOptions options) {
+  boolean put(Subscriber session, SubOptions options) {
     boolean had = remove(session);
     members.add(new Member(session, options));
     return had;
   }
 
   /** Removes a member; returns true if it was one. */
-  boolean remove(Session session) {
-    return members.removeIf(m -> m.session() == session);
+  boolean remove(Subscriber session) {
+    return members.removeIf(m -> m.subscriber() == session);
   }
 
   boolean isEmpty() {
@@ -52,7 +52,7 @@ public final class SharedGroup {
   /**
    * The member to send the next message to, never {@code exclude}; {@code null} if there is none.
    */
-  public Member pick(Session exclude) {
+  public Member pick(Subscriber exclude) {
     Object[] all = members.toArray();
     int n = all.length;
     if (n == 0) {
@@ -63,7 +63,7 @@ public final class SharedGroup {
     Member any = null;
     for (int i = 0; i < n; i++) {
       Member m = (Member) all[(start + i) % n];
-      Session s = m.session();
+      Subscriber s = m.subscriber();
       if (s == exclude || s.isDestroyed()) {
         continue;
       }

@@ -10,16 +10,22 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * What one connected client may do: its topic permissions (from the ACL file or its token's grants)
- * and its publish rate. Made at CONNECT, used on the connection's event loop only, so its caches
- * are plain maps. Each permission answer is cached by topic (up to {@value #CACHE_SIZE} topics; the
- * cache starts over when full or when the ACL file is reloaded), so the publish and delivery paths
- * cost a map lookup.
+ * and its publish rate. Made at CONNECT.
+ *
+ * <p>Threading: a policy made for one client is used on that connection's event loop only, so its
+ * caches are plain maps. The one policy all anonymous clients share when there is no ACL file and
+ * no publish rate limit ({@link Security}) is used from every loop: it never writes a field (every
+ * permission answer comes from the allow-all branch before the caches, and it has no rate limiter),
+ * so sharing it is safe. Pausing a throttled client is the transport's business.
+ *
+ * <p>Each permission answer is cached by topic (up to {@value #CACHE_SIZE} topics; the cache starts
+ * over when full or when the ACL file is reloaded), so the publish and delivery paths cost a map
+ * lookup.
  */
 public final class ClientPolicy {
   private static final int CACHE_SIZE = 512;
@@ -34,8 +40,6 @@ public final class ClientPolicy {
   private Map<String, Boolean> writable;
   private Map<String, Boolean> readable;
   private Acl cachedFor;
-  private boolean throttled;
-  private long pausedUntil;
 
   ClientPolicy(
       Security security, String username, String clientId, TopicGrants grants, AbuseLimits limits) {
@@ -153,33 +157,6 @@ public final class ClientPolicy {
       ahead = Math.max(ahead, bytes.acquire(size, now));
     }
     return ahead;
-  }
-
-  /**
-   * Stops reading {@code channel} until the client is back within its rate, {@code aheadNanos} from
-   * now. Packets already read in the same batch push the time further; one timer runs at a time and
-   * re-arms until the latest time is reached, so an early timer cannot resume reading.
-   */
-  public void throttle(io.netty.channel.Channel channel, long aheadNanos) {
-    long until = System.nanoTime() + aheadNanos;
-    if (until - pausedUntil > 0) {
-      pausedUntil = until;
-    }
-    if (!throttled) {
-      throttled = true;
-      channel.config().setAutoRead(false);
-      channel.eventLoop().schedule(() -> resumeWhenDue(channel), aheadNanos, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  private void resumeWhenDue(io.netty.channel.Channel channel) {
-    long left = pausedUntil - System.nanoTime();
-    if (left > 0) {
-      channel.eventLoop().schedule(() -> resumeWhenDue(channel), left, TimeUnit.NANOSECONDS);
-      return;
-    }
-    throttled = false;
-    channel.config().setAutoRead(true);
   }
 
   /** What happens when {@link #publishAhead} is positive. */

@@ -1,25 +1,22 @@
 package io.starling.broker.security;
 
-import io.netty.channel.Channel;
 import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.SecurityConfig;
+import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.security.internal.ConnectionGuard;
-import io.starling.broker.security.internal.FileAuthenticator;
 import io.starling.broker.security.internal.FileWatch;
 import io.starling.broker.security.internal.MemoryGuard;
-import io.starling.broker.sys.BrokerStats;
-import io.starling.broker.transport.ConnectionAttributes;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Connect;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -191,15 +188,16 @@ public final class Security implements AutoCloseable {
   // ---- the connection gate ------------------------------------------------------------------
 
   /**
-   * Counts a newly accepted connection against the per-address limits; false means it must be
-   * closed at once (nothing has been read from it). On the channel's event loop.
+   * Counts a newly accepted connection from {@code address} against the per-address limits; false
+   * means it must be closed at once (nothing has been read from it). A connection admitted while
+   * {@link #countsConnectionsPerAddress} must be reported {@link #closed} when it ends. On the
+   * connection's event loop.
+   *
+   * @param address the client's IP address, or {@code null} (never limited)
    */
-  public boolean admit(Channel channel) {
-    if (abuse.maxConnectionsPerAddress() == 0 && abuse.maxConnectionRatePerAddress() == 0) {
-      return true;
-    }
-    InetAddress address = addressOf(channel);
-    if (address == null) {
+  public boolean admit(InetAddress address) {
+    if (address == null
+        || abuse.maxConnectionsPerAddress() == 0 && abuse.maxConnectionRatePerAddress() == 0) {
       return true;
     }
     if (!guard.admit(address)) {
@@ -207,14 +205,19 @@ public final class Security implements AutoCloseable {
       log.debug("{}: over the per-address connection limits, closing", address);
       return false;
     }
-    if (abuse.maxConnectionsPerAddress() > 0) {
-      channel.closeFuture().addListener(f -> guard.closed(address));
-    }
     return true;
   }
 
-  private static InetAddress addressOf(Channel channel) {
-    return channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+  /** Whether connections open per address are counted ({@link #closed} must be called). */
+  public boolean countsConnectionsPerAddress() {
+    return abuse.maxConnectionsPerAddress() > 0;
+  }
+
+  /** A connection {@link #admit admitted} from {@code address} ended. Any thread. */
+  public void closed(InetAddress address) {
+    if (address != null) {
+      guard.closed(address);
+    }
   }
 
   /** Whether reading from sockets should pause: memory is over the high-water mark. Any thread. */
@@ -225,13 +228,22 @@ public final class Security implements AutoCloseable {
   // ---- authentication -----------------------------------------------------------------------
 
   /**
-   * Decides whether a CONNECT may go on. {@code then} is called on the channel's event loop with
-   * the outcome (at once when no authenticator needs to run). Called on the event loop.
+   * Decides whether a CONNECT may go on. {@code then} is called on {@code loop} with the outcome:
+   * at once when no authenticator needs to run; otherwise {@code pauseReading} runs first (nothing
+   * the client sends before CONNACK can be processed, so packets piled up behind a slow login must
+   * not take memory) and {@code then} later, from the authentication executor through {@code loop}.
+   * Called on the connection's event loop.
    *
    * @param clientId the client id the session will have (generated if CONNECT had none)
    */
-  public void login(Connect connect, String clientId, Channel channel, Consumer<Login> then) {
-    InetAddress address = addressOf(channel);
+  public void login(
+      Connect connect,
+      String clientId,
+      Peer peer,
+      Executor loop,
+      Runnable pauseReading,
+      Consumer<Login> then) {
+    InetAddress address = peer.inetAddress();
     if (address != null && guard.isLoginBlocked(address)) {
       stats.abuseRefused.increment();
       log.info("login refused for client {} from {}: too many failed logins", clientId, address);
@@ -244,15 +256,14 @@ public final class Security implements AutoCloseable {
       then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
       return;
     }
-    String certificateUser =
-        ConnectionAttributes.get(channel, ConnectionAttributes.CERTIFICATE_USERNAME);
+    String certificateUser = peer.certificateUsername();
     if (certificateUser != null) {
       then.accept(success(certificateUser, null, clientId));
       return;
     }
     boolean anonymous = connect.username() == null && connect.password() == null;
     if (anonymous || chain.isEmpty()) {
-      Boolean listener = ConnectionAttributes.get(channel, ConnectionAttributes.ALLOW_ANONYMOUS);
+      Boolean listener = peer.allowAnonymous();
       if (listener != null ? listener : config.anonymousAllowed()) {
         then.accept(success(connect.username(), null, clientId));
       } else {
@@ -265,22 +276,11 @@ public final class Security implements AutoCloseable {
             clientId,
             connect.username(),
             connect.password() == null ? null : connect.password().toByteArray(),
-            channel.remoteAddress(),
-            ConnectionAttributes.get(channel, ConnectionAttributes.LISTENER_NAME),
+            peer.remoteAddress(),
+            peer.listenerName(),
             connect.version());
-    // Nothing the client sends before CONNACK can be processed; stop reading it meanwhile so that
-    // packets piled up behind a slow login cannot take memory.
-    channel.config().setAutoRead(false);
-    Consumer<Login> onLoop =
-        l ->
-            channel
-                .eventLoop()
-                .execute(
-                    () -> {
-                      channel.config().setAutoRead(true);
-                      then.accept(l);
-                    });
-    runChainAsync(request, connect, address, onLoop);
+    pauseReading.run();
+    runChainAsync(request, connect, address, l -> loop.execute(() -> then.accept(l)));
   }
 
   /**
@@ -289,8 +289,7 @@ public final class Security implements AutoCloseable {
    * at once, on the event loop.
    */
   public void loginAuthenticated(
-      String user, String clientId, Channel channel, Consumer<Login> then) {
-    InetAddress address = addressOf(channel);
+      String user, String clientId, InetAddress address, Consumer<Login> then) {
     if (address != null && guard.isLoginBlocked(address) || !guard.admitClientId(clientId)) {
       stats.abuseRefused.increment();
       log.info("login refused for client {} from {}: too many attempts", clientId, address);

@@ -1,6 +1,6 @@
 package io.starling.broker.session;
 
-import io.starling.broker.routing.Message;
+import io.starling.broker.model.Message;
 import io.starling.broker.routing.SharedGroup;
 import io.starling.codec.QoS;
 

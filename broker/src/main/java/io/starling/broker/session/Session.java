@@ -4,11 +4,13 @@ import io.netty.channel.EventLoop;
 import io.starling.broker.config.BrokerConfig.Limits;
 import io.starling.broker.config.BrokerConfig.QueueOverflow;
 import io.starling.broker.config.Protocol;
-import io.starling.broker.routing.Message;
+import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.model.Message;
+import io.starling.broker.model.SubOptions;
+import io.starling.broker.routing.Backpressure;
+import io.starling.broker.routing.Delivery;
 import io.starling.broker.routing.SharedGroup;
-import io.starling.broker.routing.SubOptions;
-import io.starling.broker.store.Persistence;
-import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.routing.Subscriber;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PubRel;
@@ -42,7 +44,7 @@ import java.util.function.Predicate;
  * and their read-back on attach are in its {@link SessionStorage}; this class keeps the delivery
  * logic (queue, in-flight window, acknowledgements, expiry, shared messages, wills and timers).
  */
-public final class Session implements Backpressure {
+public final class Session implements Subscriber, Backpressure {
   /** Read permissions of the attached client; null when it may receive everything. */
   private Predicate<String> readFilter;
 
@@ -57,7 +59,6 @@ public final class Session implements Backpressure {
 
   // Owner-confined state.
   private boolean persistent;
-  private boolean destroyed;
   private boolean everAttached;
   private int generation;
   private SessionConnection connection;
@@ -81,6 +82,9 @@ public final class Session implements Backpressure {
   /** Whether a connection is attached; read by shared subscriptions choosing a member. */
   private volatile boolean online;
 
+  /** Set once, when the session ends; read by shared subscriptions and by takeovers. */
+  private volatile boolean destroyed;
+
   /** A will waiting for its delay to pass [MQTT-3.1.3-9], and its timer. */
   private Will pendingWill;
 
@@ -94,17 +98,17 @@ public final class Session implements Backpressure {
   }
 
   /**
-   * A session whose state goes to {@code store} while it is persistent.
+   * A session whose state goes to the store of {@code copies} while it is persistent.
    *
-   * @param store the store, or {@code null} when persistence is off
+   * @param copies routing's view of the store, or {@code null} when persistence is off
    */
   public Session(
-      String clientId, EventLoop owner, Limits limits, BrokerStats stats, Persistence store) {
+      String clientId, EventLoop owner, Limits limits, BrokerStats stats, StoredCopies copies) {
     this.clientId = clientId;
     this.owner = owner;
     this.limits = limits;
     this.stats = stats;
-    this.storage = new SessionStorage(this, clientId, limits, stats, store);
+    this.storage = new SessionStorage(this, clientId, limits, stats, copies);
   }
 
   /**
@@ -115,16 +119,19 @@ public final class Session implements Backpressure {
     this.readFilter = filter;
   }
 
+  @Override
   public String clientId() {
     return clientId;
   }
 
   /** The event loop that owns this session now. Any thread. */
+  @Override
   public EventLoop owner() {
     return owner;
   }
 
   /** Runs {@code task} on the owner, following the session if ownership moves meanwhile. */
+  @Override
   public void execute(Runnable task) {
     EventLoop loop = owner;
     if (loop.inEventLoop()) {
@@ -146,6 +153,8 @@ public final class Session implements Backpressure {
     owner = loop;
   }
 
+  /** Whether the session ended. Any thread. */
+  @Override
   public boolean isDestroyed() {
     return destroyed;
   }
@@ -251,6 +260,7 @@ public final class Session implements Backpressure {
    * Notes that this session has writes to flush at the end of a delivery batch; returns true the
    * first time, so that each session is flushed once per batch.
    */
+  @Override
   public boolean markForFlush() {
     if (connection == null || flushPending) {
       return false;
@@ -260,6 +270,7 @@ public final class Session implements Backpressure {
   }
 
   /** Flushes the connection's writes, if attached. */
+  @Override
   public void flush() {
     flushPending = false;
     if (connection != null) {
@@ -332,7 +343,7 @@ public final class Session implements Backpressure {
 
   /**
    * Delivers a message of which a copy was stored for this session with sequence number {@code seq}
-   * ({@link #storeCopy}), or 0 if none was. While the session is offline a stored copy stays on
+   * ({@link StoredCopies}), or 0 if none was. While the session is offline a stored copy stays on
    * disk only.
    */
   public void deliver(
@@ -459,8 +470,19 @@ public final class Session implements Backpressure {
    * Whether publishers routing to this session should pause (a connected session whose queue is
    * over its high-water mark). Any thread.
    */
+  @Override
   public boolean isCongested() {
     return congested;
+  }
+
+  @Override
+  public Backpressure backpressure() {
+    return this;
+  }
+
+  @Override
+  public void deliver(Delivery d) {
+    deliver(d.message(), d.qos(), d.retain(), d.subscriptionIds(), d.group(), d.seq());
   }
 
   @Override
@@ -708,16 +730,6 @@ public final class Session implements Backpressure {
     return storage.isStored();
   }
 
-  /**
-   * Stores a copy of a QoS 1/2 message routed to this session, on the publisher's loop, before it
-   * is handed to this session's loop.
-   *
-   * @return the copy's sequence number for {@link #deliver}, or 0 if none was stored
-   */
-  public long storeCopy(Message m, QoS qos, boolean retain, int[] subscriptionIds) {
-    return storage.storeCopy(m, qos, retain, subscriptionIds);
-  }
-
   /** Records a subscription made or replaced. */
   public void recordSubscribe(String filter, SubOptions options) {
     storage.recordSubscribe(filter, options);
@@ -823,6 +835,7 @@ public final class Session implements Backpressure {
   }
 
   /** Whether a connection is attached. Any thread (may lag by a moment). */
+  @Override
   public boolean isOnline() {
     return online;
   }

@@ -5,7 +5,10 @@ import io.starling.codec.MqttVersion;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.Publish;
 
-/** What a session needs of the network connection it is attached to. Event-loop only. */
+/**
+ * What a session needs of the network connection it is attached to, so that the session layer never
+ * sees the transport. Every method runs on the connection's event loop.
+ */
 public interface SessionConnection {
   /** The connection's event loop, which owns the session while it is attached. */
   EventLoop eventLoop();
@@ -18,6 +21,12 @@ public interface SessionConnection {
 
   /** Whether the socket can take more writes without buffering past its high-water mark. */
   boolean isWritable();
+
+  /**
+   * The session is this connection's now, {@code present} telling whether it had state from before
+   * (CONNACK's session-present flag). Called on {@link #eventLoop()} once a takeover is done.
+   */
+  void onSessionReady(Session session, boolean present);
 
   /** Ends the connection because another one took its session over [MQTT-3.1.4-2]. */
   void closeForTakeover();

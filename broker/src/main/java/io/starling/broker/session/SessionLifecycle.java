@@ -3,11 +3,9 @@ package io.starling.broker.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.starling.broker.config.Protocol;
-import io.starling.broker.routing.Message;
+import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.model.Message;
 import io.starling.broker.routing.Router;
-import io.starling.broker.routing.Subscriptions;
-import io.starling.broker.sys.BrokerStats;
-import io.starling.broker.transport.MqttConnection;
 import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.Will;
 import java.util.concurrent.TimeUnit;
@@ -40,10 +38,10 @@ public final class SessionLifecycle {
 
   /**
    * Finds or creates the session of {@code clientId} and hands it to {@code connection}, ending any
-   * connection that holds it now [MQTT-3.1.4-2]; calls {@link MqttConnection#onSessionReady} on the
-   * connection's event loop when done.
+   * connection that holds it now [MQTT-3.1.4-2]; calls {@link SessionConnection#onSessionReady} on
+   * the connection's event loop when done.
    */
-  public void takeOver(String clientId, MqttConnection connection, boolean cleanStart) {
+  public void takeOver(String clientId, SessionConnection connection, boolean cleanStart) {
     Session s = sessions.getOrCreate(clientId, connection.eventLoop());
     s.execute(
         () -> {
@@ -173,7 +171,13 @@ public final class SessionLifecycle {
     ByteBuf payload = Unpooled.wrappedBuffer(w.payload().toByteArray());
     router.publish(
         Message.of(
-            w.topic(), payload, w.qos(), w.retain(), w.properties(), origin, System.nanoTime()));
+            w.topic(),
+            payload,
+            w.qos(),
+            w.retain(),
+            w.properties(),
+            origin == null ? null : origin.clientId(),
+            System.nanoTime()));
     router.dispatch();
     payload.release();
   }

@@ -2,8 +2,7 @@ package io.starling.broker.session;
 
 import io.netty.channel.EventLoop;
 import io.starling.broker.config.BrokerConfig.Limits;
-import io.starling.broker.store.Persistence;
-import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.metrics.BrokerStats;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,14 +12,14 @@ public final class SessionRegistry {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Limits limits;
   private final BrokerStats stats;
-  private final Persistence store;
+  private final StoredCopies store;
 
   public SessionRegistry(Limits limits, BrokerStats stats) {
     this(limits, stats, null);
   }
 
-  /** A registry whose sessions store their state in {@code store} (null: persistence off). */
-  public SessionRegistry(Limits limits, BrokerStats stats, Persistence store) {
+  /** A registry whose sessions store their state through {@code store} (null: persistence off). */
+  public SessionRegistry(Limits limits, BrokerStats stats, StoredCopies store) {
     this.limits = limits;
     this.stats = stats;
     this.store = store;

@@ -2,11 +2,10 @@ package io.starling.broker.session;
 
 import io.starling.broker.config.BrokerConfig.Limits;
 import io.starling.broker.config.BrokerConfig.QueueOverflow;
-import io.starling.broker.routing.Message;
-import io.starling.broker.routing.SubOptions;
-import io.starling.broker.store.Persistence;
-import io.starling.broker.sys.BrokerStats;
-import io.starling.codec.QoS;
+import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.model.Message;
+import io.starling.broker.model.SubOptions;
+import io.starling.broker.store.internal.Persistence;
 import io.starling.codec.packet.Will;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -17,8 +16,8 @@ import java.util.Set;
  * The durable side of one {@link Session}: what it records in the store, the messages that wait on
  * disk while it is offline, and reading them back when a connection attaches.
  *
- * <p>Threading: owned by its session and confined to the session's owner loop, except {@link
- * #isStored} and {@link #storeCopy}, which publishers' loops call.
+ * <p>Threading: owned by its session and confined to the session's owner loop. Publishers' loops
+ * learn whether this session is stored from {@link StoredCopies}, which this class keeps informed.
  */
 final class SessionStorage {
   private final Session session;
@@ -29,11 +28,14 @@ final class SessionStorage {
   /** The store, or null when persistence is off. */
   private final Persistence store;
 
+  /** Routing's view of which sessions are stored, or null when persistence is off. */
+  private final StoredCopies copies;
+
   /**
    * Whether copies of QoS 1/2 messages routed to this session are stored (a persistent session with
-   * persistence on). Read by publishers' loops.
+   * persistence on); mirrored in {@link StoredCopies} for publishers' loops.
    */
-  private volatile boolean stored;
+  private boolean stored;
 
   // Owner-confined store state: messages that arrived while offline live only on disk (counted
   // here) until a connection attaches and they are read back.
@@ -55,12 +57,18 @@ final class SessionStorage {
   private Set<Long> readBack;
 
   SessionStorage(
-      Session session, String clientId, Limits limits, BrokerStats stats, Persistence store) {
+      Session session, String clientId, Limits limits, BrokerStats stats, StoredCopies copies) {
     this.session = session;
     this.clientId = clientId;
     this.limits = limits;
     this.stats = stats;
-    this.store = store;
+    this.copies = copies;
+    this.store = copies == null ? null : copies.store();
+  }
+
+  private void setStored(boolean on) {
+    stored = on;
+    copies.markStored(clientId, on);
   }
 
   /** Whether persistence is on. */
@@ -68,7 +76,7 @@ final class SessionStorage {
     return store != null;
   }
 
-  /** Whether this session's state is being stored. Any thread. */
+  /** Whether this session's state is being stored. */
   boolean isStored() {
     return stored;
   }
@@ -101,11 +109,11 @@ final class SessionStorage {
     }
     if (store != null) {
       if (persistent) {
-        stored = true;
+        setStored(true);
         store.sessionConnected(clientId, expirySeconds);
       } else if (stored) {
         // Kept for this connection only: its records go (after the read-back above).
-        stored = false;
+        setStored(false);
         store.sessionEnded(clientId);
       }
     }
@@ -119,7 +127,7 @@ final class SessionStorage {
   /** The session ends: its records go. */
   void destroy() {
     if (stored) {
-      stored = false;
+      setStored(false);
       store.sessionEnded(clientId);
     }
   }
@@ -142,19 +150,6 @@ final class SessionStorage {
       store.releaseOffline(onDisk);
       onDisk = 0;
     }
-  }
-
-  /**
-   * Stores a copy of a QoS 1/2 message routed to this session, on the publisher's loop, before it
-   * is handed to this session's loop.
-   *
-   * @return the copy's sequence number, or 0 if none was stored
-   */
-  long storeCopy(Message m, QoS qos, boolean retain, int[] subscriptionIds) {
-    if (!stored || qos == QoS.AT_MOST_ONCE) {
-      return 0;
-    }
-    return store.queued(clientId, m, qos, retain, subscriptionIds);
   }
 
   /**
@@ -213,7 +208,7 @@ final class SessionStorage {
 
   /** Restores the stored state found at start-up: {@code onDisk} messages wait on disk. */
   void restore(int onDisk) {
-    stored = true;
+    setStored(true);
     this.onDisk = onDisk;
     stats.queuedMessages.addAndGet(onDisk);
     store.countOffline(onDisk);

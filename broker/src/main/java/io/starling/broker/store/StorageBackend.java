@@ -1,5 +1,7 @@
 package io.starling.broker.store;
 
+import io.starling.broker.store.internal.InMemoryBackend;
+import io.starling.broker.store.internal.StoreCodec;
 import java.io.IOException;
 import java.util.List;
 

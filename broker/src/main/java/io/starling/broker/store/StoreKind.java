@@ -1,5 +1,7 @@
 package io.starling.broker.store;
 
+import io.starling.broker.store.internal.StoreCodec;
+
 /**
  * The kinds of records the broker stores, one key space (a RocksDB column family) each. Keys that
  * belong to a session start with {@link StoreCodec#sessionKey}, so a session's records are

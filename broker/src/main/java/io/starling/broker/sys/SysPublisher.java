@@ -4,21 +4,28 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.starling.broker.Broker;
+import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.routing.Router;
 import io.starling.codec.QoS;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * Publishes the broker's statistics as retained messages under {@code $SYS/broker/} every interval,
- * with the names Mosquitto uses so that existing dashboards work.
+ * with the names and meanings Mosquitto uses so that existing dashboards work: {@code messages/*}
+ * count packets of every type, {@code publish/messages/*} PUBLISH packets only, and {@code
+ * clients/total} the sessions the broker holds (connected, and persistent ones offline). It reads
+ * only the counters, the session count and the retained store, and publishes through the router.
  */
 public final class SysPublisher {
   /** The version reported in {@code $SYS/broker/version}. */
   public static final String VERSION = versionString();
 
-  private final Broker broker;
+  private final BrokerStats stats;
+  private final Router router;
+  private final IntSupplier sessionCount;
   private final EventExecutor executor;
   private final int intervalSeconds;
   private final LoadAverage messagesReceived = new LoadAverage();
@@ -28,8 +35,19 @@ public final class SysPublisher {
   private final LoadAverage connections = new LoadAverage();
   private ScheduledFuture<?> task;
 
-  public SysPublisher(Broker broker, EventExecutor executor, int intervalSeconds) {
-    this.broker = broker;
+  /**
+   * @param sessionCount how many sessions the broker holds now (any thread)
+   * @param executor the event loop the statistics are published from
+   */
+  public SysPublisher(
+      BrokerStats stats,
+      Router router,
+      IntSupplier sessionCount,
+      EventExecutor executor,
+      int intervalSeconds) {
+    this.stats = stats;
+    this.router = router;
+    this.sessionCount = sessionCount;
     this.executor = executor;
     this.intervalSeconds = intervalSeconds;
   }
@@ -45,11 +63,11 @@ public final class SysPublisher {
   }
 
   private void publishAll() {
-    BrokerStats s = broker.stats();
+    BrokerStats s = stats;
     long uptimeSeconds = (System.currentTimeMillis() - s.startMillis) / 1000;
     double elapsed = intervalSeconds;
     messagesReceived.update(s.messagesReceived.sum(), elapsed);
-    messagesSent.update(s.publishSent.sum(), elapsed);
+    messagesSent.update(s.messagesSent.sum(), elapsed);
     bytesReceived.update(s.bytesReceived.sum(), elapsed);
     bytesSent.update(s.bytesSent.sum(), elapsed);
     connections.update(s.clientsTotal.sum(), elapsed);
@@ -60,9 +78,9 @@ public final class SysPublisher {
     publish("clients/active", connected);
     publish("clients/disconnected", Math.max(0, s.persistentSessions.get() - connected));
     publish("clients/maximum", s.clientsMaximum.get());
-    publish("clients/total", broker.sessions().size());
+    publish("clients/total", sessionCount.getAsInt());
     publish("messages/received", s.messagesReceived.sum());
-    publish("messages/sent", s.publishSent.sum());
+    publish("messages/sent", s.messagesSent.sum());
     publish("publish/messages/received", s.publishReceived.sum());
     publish("publish/messages/sent", s.publishSent.sum());
     publish(
@@ -82,7 +100,7 @@ public final class SysPublisher {
     publish("bytes/received", s.bytesReceived.sum());
     publish("bytes/sent", s.bytesSent.sum());
     publish("subscriptions/count", s.subscriptions.get());
-    publish("retained messages/count", broker.router().retained().size());
+    publish("retained messages/count", router.retained().size());
     publish("store/messages/count", s.queuedMessages.get());
     publish("messages/queued", s.queuedMessages.get());
     publishLoad("messages/received", messagesReceived);
@@ -90,7 +108,7 @@ public final class SysPublisher {
     publishLoad("bytes/received", bytesReceived);
     publishLoad("bytes/sent", bytesSent);
     publishLoad("connections", connections);
-    broker.router().dispatch();
+    router.dispatch();
   }
 
   private void publishLoad(String name, LoadAverage load) {
@@ -107,7 +125,7 @@ public final class SysPublisher {
     ByteBuf payload =
         Unpooled.wrappedBuffer(String.valueOf(value).getBytes(StandardCharsets.UTF_8));
     try {
-      broker.router().publish("$SYS/broker/" + name, payload, QoS.AT_MOST_ONCE, true);
+      router.publish("$SYS/broker/" + name, payload, QoS.AT_MOST_ONCE, true);
     } finally {
       payload.release();
     }

@@ -1,7 +1,7 @@
 package io.starling.broker.transport;
 
 import io.starling.broker.config.AbuseLimits;
-import io.starling.broker.routing.Message;
+import io.starling.broker.model.Message;
 import io.starling.broker.security.ClientPolicy;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.ReasonCode;
@@ -110,7 +110,7 @@ final class ClientRequests {
       return true;
     }
     if (policy.rateAction() == AbuseLimits.RateAction.THROTTLE) {
-      policy.throttle(conn.channel(), ahead);
+      conn.throttle().pauseFor(ahead);
       return true;
     }
     conn.broker.stats().abuseRefused.increment();
@@ -119,7 +119,7 @@ final class ClientRequests {
   }
 
   private int route(Publish p, String topic) {
-    return conn.broker.router().publish(Message.of(p, topic, conn.session, System.nanoTime()));
+    return conn.broker.router().publish(Message.of(p, topic, conn.clientId, System.nanoTime()));
   }
 
   /**

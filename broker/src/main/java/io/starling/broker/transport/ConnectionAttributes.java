@@ -2,6 +2,7 @@ package io.starling.broker.transport;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import io.starling.broker.security.Peer;
 
 /**
  * What the listener knows about a connection before its CONNECT arrives, kept on the channel so
@@ -32,6 +33,15 @@ public final class ConnectionAttributes {
       AttributeKey.valueOf("starling.certificateUsername");
 
   private ConnectionAttributes() {}
+
+  /** What security needs to know of a connection: address, listener, certificate user name. */
+  public static Peer peerOf(Channel channel) {
+    return new Peer(
+        channel.remoteAddress(),
+        get(channel, LISTENER_NAME),
+        get(channel, ALLOW_ANONYMOUS),
+        get(channel, CERTIFICATE_USERNAME));
+  }
 
   /**
    * The value of {@code key} for a connection: its own, else its listener's (the server channel

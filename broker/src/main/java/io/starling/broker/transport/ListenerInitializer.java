@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
-import io.starling.broker.BrokerContext;
 import io.starling.broker.config.BrokerConfig.Listener;
 import io.starling.broker.config.TlsConfig.CertificateUsername;
 import io.starling.broker.config.WebSocketConfig;

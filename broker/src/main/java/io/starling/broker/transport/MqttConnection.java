@@ -9,13 +9,12 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.starling.broker.BrokerContext;
 import io.starling.broker.config.Protocol;
+import io.starling.broker.routing.Backpressure;
 import io.starling.broker.security.ClientPolicy;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.security.Login;
-import io.starling.broker.security.ReadThrottle;
-import io.starling.broker.session.Backpressure;
+import io.starling.broker.security.Peer;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.codec.MalformedPacketException;
@@ -43,6 +42,7 @@ import io.starling.codec.packet.Unsubscribe;
 import io.starling.codec.packet.Will;
 import io.starling.codec.wire.PacketEncoder;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -114,6 +114,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   /** What this client may do; set once security let it in. */
   ClientPolicy policy;
 
+  /** Pauses reading while the client is over its publish rate; null until first needed. */
+  private ReadThrottle throttle;
+
   /** Packets that came right behind CONNECT, before the session was attached. */
   private List<MqttPacket> pending = List.of();
 
@@ -133,9 +136,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     return version == null ? MqttVersion.V3_1_1 : version;
   }
 
-  /** The connection's channel. */
-  io.netty.channel.Channel channel() {
-    return ctx.channel();
+  /** What security needs to know of this connection: address, listener, certificate user. */
+  private Peer peer() {
+    return ConnectionAttributes.peerOf(ctx.channel());
+  }
+
+  /** This connection's publish-rate throttle, made on first use. */
+  ReadThrottle throttle() {
+    if (throttle == null) {
+      throttle = new ReadThrottle(ctx.channel());
+    }
+    return throttle;
   }
 
   @Override
@@ -207,9 +218,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    if (!broker.security().admit(ctx.channel())) { // per-address connection limits
+    var security = broker.security();
+    InetAddress address = Peer.inetAddressOf(ctx.channel().remoteAddress());
+    if (!security.admit(address)) { // per-address connection limits
       ctx.close();
       return;
+    }
+    if (security.countsConnectionsPerAddress()) {
+      ctx.channel().closeFuture().addListener(f -> security.closed(address));
     }
     // A socket that sends no CONNECT in time is closed [MQTT-3.1.4-1 and section 3.1].
     timer =
@@ -253,7 +269,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       pause(congested);
     }
     if (broker.security().isMemoryHigh()) { // the global memory high-water mark
-      ReadThrottle.pauseWhileMemoryHigh(ctx.channel(), broker.security());
+      ReadThrottle.pauseWhileMemoryHigh(ctx.channel(), broker.security()::isMemoryHigh);
     }
   }
 
@@ -552,9 +568,21 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     // Authentication runs off the event loop; the answer comes back on it.
     Consumer<Login> then = login -> onLogin(c, chosenId, assignedId, authProperties, login);
     if (authenticatedUser != null) {
-      broker.security().loginAuthenticated(authenticatedUser, id, ctx.channel(), then);
+      broker.security().loginAuthenticated(authenticatedUser, id, peer().inetAddress(), then);
     } else {
-      broker.security().login(c, id, ctx.channel(), then);
+      var config = ctx.channel().config();
+      broker
+          .security()
+          .login(
+              c,
+              id,
+              peer(),
+              ctx.executor(),
+              () -> config.setAutoRead(false),
+              login -> {
+                config.setAutoRead(true);
+                then.accept(login);
+              });
     }
   }
 

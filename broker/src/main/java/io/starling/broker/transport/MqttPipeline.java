@@ -1,7 +1,6 @@
 package io.starling.broker.transport;
 
 import io.netty.channel.ChannelPipeline;
-import io.starling.broker.BrokerContext;
 import io.starling.codec.CodecLimits;
 import io.starling.codec.netty.MqttDecoder;
 

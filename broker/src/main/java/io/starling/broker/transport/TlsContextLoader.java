@@ -7,7 +7,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
-import io.starling.broker.BrokerStartException;
+import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.TlsConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

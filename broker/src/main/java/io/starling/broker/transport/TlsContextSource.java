@@ -1,7 +1,7 @@
 package io.starling.broker.transport;
 
 import io.netty.handler.ssl.SslContext;
-import io.starling.broker.BrokerStartException;
+import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.TlsConfig;
 import java.io.IOException;
 import java.nio.file.Files;

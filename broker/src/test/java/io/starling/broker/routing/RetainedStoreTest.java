@@ -3,6 +3,7 @@ package io.starling.broker.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
+import io.starling.broker.model.Message;
 import io.starling.codec.QoS;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

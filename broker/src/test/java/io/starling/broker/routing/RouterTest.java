@@ -9,10 +9,10 @@ import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.starling.broker.config.BrokerConfig;
-import io.starling.broker.session.Backpressure;
+import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.model.SubOptions;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
-import io.starling.broker.sys.BrokerStats;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.Publish;
@@ -42,6 +42,9 @@ class RouterTest {
     Recorder(EventLoop loop) {
       this.loop = loop;
     }
+
+    @Override
+    public void onSessionReady(Session session, boolean present) {}
 
     @Override
     public EventLoop eventLoop() {

@@ -2,7 +2,6 @@ package io.starling.broker.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.starling.broker.security.internal.FileAuthenticator;
 import io.starling.codec.MqttVersion;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

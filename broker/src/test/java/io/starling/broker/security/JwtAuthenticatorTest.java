@@ -12,7 +12,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.starling.broker.config.SecurityConfig;
-import io.starling.broker.security.internal.JwtAuthenticator;
 import io.starling.codec.MqttVersion;
 import java.io.IOException;
 import java.net.InetSocketAddress;

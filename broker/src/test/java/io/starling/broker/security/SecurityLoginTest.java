@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.SecurityConfig;
-import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.transport.ConnectionAttributes;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.ReasonCode;
@@ -51,7 +51,16 @@ class SecurityLoginTest {
   private Login login(SecurityConfig config, EmbeddedChannel ch, Connect c) throws Exception {
     security = Security.start(BrokerConfig.defaults().withSecurity(config), stats);
     AtomicReference<Login> result = new AtomicReference<>();
-    security.login(c, "c1", ch, result::set);
+    security.login(
+        c,
+        "c1",
+        ConnectionAttributes.peerOf(ch),
+        ch.eventLoop(),
+        () -> ch.config().setAutoRead(false),
+        l -> {
+          ch.config().setAutoRead(true);
+          result.set(l);
+        });
     await()
         .atMost(Duration.ofSeconds(10))
         .until(

@@ -1,10 +1,10 @@
 package io.starling.store.rocksdb;
 
 import io.starling.broker.store.StorageBackend;
-import io.starling.broker.store.StoreCodec;
 import io.starling.broker.store.StoreCorruptException;
 import io.starling.broker.store.StoreKind;
 import io.starling.broker.store.StoreOp;
+import io.starling.broker.store.internal.StoreCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.starling.broker.Broker;
-import io.starling.broker.BrokerStartException;
 import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.PersistenceConfig;
-import io.starling.broker.store.StoreCodec;
 import io.starling.broker.store.StoreKind;
 import io.starling.broker.store.StoreOp;
+import io.starling.broker.store.internal.StoreCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +103,7 @@ class CorruptStoreTest {
         StoreKind.SUBSCRIPTIONS,
         StoreCodec.stringKey(StoreCodec.sessionKey("expired"), "a/#"),
         StoreCodec.subscription(
-            io.starling.broker.routing.SubOptions.of(io.starling.codec.QoS.AT_LEAST_ONCE)));
+            io.starling.broker.model.SubOptions.of(io.starling.codec.QoS.AT_LEAST_ONCE)));
     // Offline for ten seconds with an hour's expiry: still there.
     put(StoreKind.SESSIONS, StoreCodec.sessionKey("alive"), StoreCodec.session(3600, now - 10_000));
 

@@ -1,4 +1,4 @@
-package io.starling.broker.routing;
+package io.starling.broker.model;
 
 import io.starling.codec.QoS;
 

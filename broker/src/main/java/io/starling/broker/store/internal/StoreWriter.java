@@ -1,5 +1,7 @@
-package io.starling.broker.store;
+package io.starling.broker.store.internal;
 
+import io.starling.broker.store.StorageBackend;
+import io.starling.broker.store.StoreOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;

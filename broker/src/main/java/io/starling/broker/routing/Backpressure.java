@@ -1,4 +1,4 @@
-package io.starling.broker.session;
+package io.starling.broker.routing;
 
 /**
  * Something publishers are filling faster than it empties: a destination event loop's mailbox, or a

@@ -1,4 +1,4 @@
-package io.starling.broker.security.internal;
+package io.starling.broker.security;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -8,10 +8,6 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.starling.broker.config.SecurityConfig;
-import io.starling.broker.security.AuthRequest;
-import io.starling.broker.security.AuthResult;
-import io.starling.broker.security.Authenticator;
-import io.starling.broker.security.AuthenticatorProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

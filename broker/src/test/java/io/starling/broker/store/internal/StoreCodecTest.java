@@ -1,10 +1,10 @@
-package io.starling.broker.store;
+package io.starling.broker.store.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.starling.broker.routing.SubOptions;
-import io.starling.broker.store.StoreCodec.StoredMessage;
+import io.starling.broker.model.SubOptions;
+import io.starling.broker.store.internal.StoreCodec.StoredMessage;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.BinaryData;
 import io.starling.codec.packet.Properties;

@@ -1,11 +1,6 @@
-package io.starling.broker.security.internal;
+package io.starling.broker.security;
 
 import io.starling.broker.config.SecurityConfig;
-import io.starling.broker.security.AuthRequest;
-import io.starling.broker.security.AuthResult;
-import io.starling.broker.security.Authenticator;
-import io.starling.broker.security.AuthenticatorProvider;
-import io.starling.broker.security.PasswordFile;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;

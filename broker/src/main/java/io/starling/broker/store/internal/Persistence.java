@@ -1,11 +1,14 @@
-package io.starling.broker.store;
+package io.starling.broker.store.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.starling.broker.config.PersistenceConfig;
-import io.starling.broker.routing.Message;
-import io.starling.broker.routing.SubOptions;
-import io.starling.broker.store.StoreCodec.StoredMessage;
+import io.starling.broker.model.Message;
+import io.starling.broker.model.SubOptions;
+import io.starling.broker.store.StorageBackend;
+import io.starling.broker.store.StoreKind;
+import io.starling.broker.store.StoreOp;
+import io.starling.broker.store.internal.StoreCodec.StoredMessage;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.Will;
 import java.util.ArrayList;
@@ -61,7 +64,7 @@ public final class Persistence implements AutoCloseable {
   }
 
   /** Continues sequence numbers after the highest one found on disk. */
-  void continueAfter(long seq) {
+  public void continueAfter(long seq) {
     lastSeq.accumulateAndGet(seq, Math::max);
   }
 

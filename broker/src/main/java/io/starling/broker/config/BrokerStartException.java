@@ -1,4 +1,4 @@
-package io.starling.broker;
+package io.starling.broker.config;
 
 /** The broker could not start: its listener could not be bound, or its configuration is bad. */
 public final class BrokerStartException extends Exception {

@@ -1,6 +1,6 @@
-package io.starling.broker.store;
+package io.starling.broker.store.internal;
 
-import io.starling.broker.routing.SubOptions;
+import io.starling.broker.model.SubOptions;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.BinaryData;
 import io.starling.codec.packet.Properties;

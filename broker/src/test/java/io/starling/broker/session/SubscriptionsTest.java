@@ -1,4 +1,4 @@
-package io.starling.broker.routing;
+package io.starling.broker.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,9 @@ import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.starling.broker.config.BrokerConfig;
-import io.starling.broker.session.Session;
-import io.starling.broker.session.SessionConnection;
-import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.model.Message;
+import io.starling.broker.routing.Router;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
@@ -45,6 +45,9 @@ class SubscriptionsTest {
     V5Recorder(EventLoop loop) {
       this.loop = loop;
     }
+
+    @Override
+    public void onSessionReady(Session session, boolean present) {}
 
     @Override
     public EventLoop eventLoop() {
@@ -124,7 +127,7 @@ class SubscriptionsTest {
                   retain,
                   io.starling.codec.packet.Properties.EMPTY,
                   0,
-                  origin);
+                  origin == null ? null : origin.clientId());
           int n = router.publish(m);
           router.dispatch();
           buf.release();

@@ -1,4 +1,4 @@
-package io.starling.broker.sys;
+package io.starling.broker.metrics;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;

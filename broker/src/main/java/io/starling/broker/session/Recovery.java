@@ -1,16 +1,17 @@
-package io.starling.broker.store;
+package io.starling.broker.session;
 
 import io.netty.channel.EventLoop;
 import io.starling.broker.config.Protocol;
-import io.starling.broker.routing.Message;
+import io.starling.broker.model.Message;
 import io.starling.broker.routing.Router;
-import io.starling.broker.routing.Subscriptions;
-import io.starling.broker.session.Session;
-import io.starling.broker.session.SessionLifecycle;
-import io.starling.broker.session.SessionRegistry;
-import io.starling.broker.store.StoreCodec.StoredInflight;
-import io.starling.broker.store.StoreCodec.StoredMessage;
-import io.starling.broker.store.StoreCodec.StoredSession;
+import io.starling.broker.store.StorageBackend;
+import io.starling.broker.store.StoreCorruptException;
+import io.starling.broker.store.StoreKind;
+import io.starling.broker.store.internal.Persistence;
+import io.starling.broker.store.internal.StoreCodec;
+import io.starling.broker.store.internal.StoreCodec.StoredInflight;
+import io.starling.broker.store.internal.StoreCodec.StoredMessage;
+import io.starling.broker.store.internal.StoreCodec.StoredSession;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;

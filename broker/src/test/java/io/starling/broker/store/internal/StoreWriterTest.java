@@ -1,8 +1,11 @@
-package io.starling.broker.store;
+package io.starling.broker.store.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.starling.broker.store.StorageBackend;
+import io.starling.broker.store.StoreKind;
+import io.starling.broker.store.StoreOp;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

@@ -1,7 +1,11 @@
-package io.starling.broker.routing;
+package io.starling.broker.session;
 
-import io.starling.broker.session.Session;
-import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.model.SubOptions;
+import io.starling.broker.routing.Delivery;
+import io.starling.broker.routing.Router;
+import io.starling.broker.routing.SharedGroup;
+import io.starling.broker.routing.TopicTree;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.Topics;
@@ -116,7 +120,10 @@ public final class Subscriptions {
       QoS max = QoS.of(granted.get(i).value());
       router
           .retained()
-          .match(s.filter(), r -> session.deliver(r, QoS.min(r.qos(), max), true, ids, null));
+          .match(
+              s.filter(),
+              r ->
+                  session.deliver(Delivery.of(session, r, QoS.min(r.qos(), max), true, ids, null)));
     }
   }
 

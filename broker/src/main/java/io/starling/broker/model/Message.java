@@ -1,7 +1,6 @@
-package io.starling.broker.routing;
+package io.starling.broker.model;
 
 import io.netty.buffer.ByteBuf;
-import io.starling.broker.session.Session;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.Property;
@@ -24,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  *     [MQTT-3.3.2-20]; never a topic alias, subscription identifier or expiry interval, which are
  *     set per delivery
  * @param expiryAtNanos when the message expires on the {@link System#nanoTime()} clock, 0 for never
- * @param origin the session that published it (for no local), or {@code null}
+ * @param originClientId the client identifier of its publisher (for no local [MQTT-3.8.3-3]), or
+ *     {@code null} for the broker's own messages
  */
 public record Message(
     String topic,
@@ -33,7 +33,7 @@ public record Message(
     boolean retain,
     Properties properties,
     long expiryAtNanos,
-    Session origin) {
+    String originClientId) {
 
   /** A message without properties or expiry (3.1.1 publishers, wills without properties). */
   public static Message of(String topic, ByteBuf payload, QoS qos, boolean retain) {
@@ -44,8 +44,8 @@ public record Message(
    * The message a PUBLISH carries, its topic resolved by the caller (topic aliases), its expiry
    * counted from {@code nowNanos} [MQTT-3.3.2-5].
    */
-  public static Message of(Publish p, String topic, Session origin, long nowNanos) {
-    return of(topic, p.payload(), p.qos(), p.retained(), p.properties(), origin, nowNanos);
+  public static Message of(Publish p, String topic, String originClientId, long nowNanos) {
+    return of(topic, p.payload(), p.qos(), p.retained(), p.properties(), originClientId, nowNanos);
   }
 
   /**
@@ -59,10 +59,10 @@ public record Message(
       QoS qos,
       boolean retain,
       Properties in,
-      Session origin,
+      String originClientId,
       long nowNanos) {
     if (in.isEmpty()) {
-      return new Message(topic, payload, qos, retain, in, 0, origin);
+      return new Message(topic, payload, qos, retain, in, 0, originClientId);
     }
     long expiry = 0;
     List<Property> kept = new ArrayList<>(in.entries().size());
@@ -76,7 +76,7 @@ public record Message(
         default -> kept.add(e);
       }
     }
-    return new Message(topic, payload, qos, retain, Properties.of(kept), expiry, origin);
+    return new Message(topic, payload, qos, retain, Properties.of(kept), expiry, originClientId);
   }
 
   /** Whether the message expired before {@code nowNanos}. */

@@ -1,12 +1,12 @@
-package io.starling.broker;
+package io.starling.broker.transport;
 
 import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.routing.Router;
-import io.starling.broker.routing.Subscriptions;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.session.SessionLifecycle;
-import io.starling.broker.store.Persistence;
-import io.starling.broker.sys.BrokerStats;
+import io.starling.broker.session.Subscriptions;
+import io.starling.broker.store.internal.Persistence;
 
 /** What a connection needs of the broker it belongs to. Thread-safe. */
 public interface BrokerContext {

@@ -1,5 +1,8 @@
-package io.starling.broker.store;
+package io.starling.broker.store.internal;
 
+import io.starling.broker.store.StorageBackend;
+import io.starling.broker.store.StoreKind;
+import io.starling.broker.store.StoreOp;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
