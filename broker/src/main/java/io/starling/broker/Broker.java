@@ -16,6 +16,7 @@ import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.BrokerConfig.Listener;
 import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.PersistenceConfig;
+import io.starling.broker.extension.Hooks;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.routing.Router;
 import io.starling.broker.security.EnhancedAuthenticator;
@@ -64,6 +65,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final Persistence store;
 
   private final Subscriptions subscriptions;
+  private final Hooks hooks;
   private final SessionRegistry sessions;
   private final SessionLifecycle lifecycle;
   private final Map<String, EnhancedAuthenticator> authenticators = new ConcurrentHashMap<>();
@@ -81,18 +83,19 @@ public final class Broker implements BrokerContext, AutoCloseable {
 
   private SysPublisher sys;
 
-  private Broker(BrokerConfig config, Persistence store) throws BrokerStartException {
+  private Broker(BrokerConfig config, Persistence store, Hooks hooks) throws BrokerStartException {
     this.config = config;
     this.store = store;
+    this.hooks = hooks;
     StoredCopies copies = store == null ? null : new StoredCopies(store);
-    this.router = new Router(copies);
+    this.router = new Router(copies, hooks);
     try {
       this.security = Security.start(config, stats);
     } catch (java.io.IOException e) {
       throw new BrokerStartException(e.getMessage(), e);
     }
     security.enhancedAuthenticators().forEach(a -> authenticators.put(a.method(), a));
-    this.sessions = new SessionRegistry(config.limits(), stats, copies);
+    this.sessions = new SessionRegistry(config.limits(), stats, copies, hooks);
     this.subscriptions =
         new Subscriptions(
             router,
@@ -131,10 +134,19 @@ public final class Broker implements BrokerContext, AutoCloseable {
    */
   public static Broker start(BrokerConfig config, StorageBackend backend)
       throws BrokerStartException {
+    return start(config, backend, Hooks.NONE);
+  }
+
+  /**
+   * Starts a broker as {@link #start(BrokerConfig, StorageBackend)} does, with {@code hooks}
+   * plugged into its PUBLISH path, deliveries and lifecycle (see {@link Hooks}).
+   */
+  public static Broker start(BrokerConfig config, StorageBackend backend, Hooks hooks)
+      throws BrokerStartException {
     Persistence store = backend == null ? null : Persistence.over(backend, config.persistence());
     Broker broker;
     try {
-      broker = new Broker(config, store);
+      broker = new Broker(config, store, hooks);
     } catch (BrokerStartException e) {
       if (store != null) {
         store.close();
@@ -364,6 +376,11 @@ public final class Broker implements BrokerContext, AutoCloseable {
   @Override
   public SessionLifecycle lifecycle() {
     return lifecycle;
+  }
+
+  /** The extension hooks plugged in at start (or {@link Hooks#NONE}). */
+  public Hooks hooks() {
+    return hooks;
   }
 
   /**

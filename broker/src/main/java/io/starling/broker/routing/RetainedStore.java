@@ -3,6 +3,7 @@ package io.starling.broker.routing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.starling.broker.model.Message;
+import io.starling.broker.threading.AnyThread;
 import io.starling.codec.QoS;
 import io.starling.codec.Topics;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.function.Consumer;
  * connection's read buffer. Lookups take no lock; updates are serialised by one short lock so that
  * emptied branches can be pruned. Thread-safe.
  */
+@AnyThread
 public final class RetainedStore {
   private static final class Node {
     final Map<String, Node> children = new ConcurrentHashMap<>(4);

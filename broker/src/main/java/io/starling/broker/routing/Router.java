@@ -2,9 +2,13 @@ package io.starling.broker.routing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.internal.ThreadExecutorMap;
+import io.starling.broker.extension.Hooks;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.SubOptions;
+import io.starling.broker.threading.AnyThread;
 import io.starling.codec.QoS;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -23,6 +27,10 @@ import java.util.function.BiConsumer;
  * and every other loop gets one batch, so a read batch of many PUBLISH packets costs each
  * destination loop one hand-off.
  *
+ * <p>Threading: every method may be called from any thread. Each thread routes into its own outbox
+ * (a thread-local), so {@link #publish} and {@link #dispatch} of one batch must be called on the
+ * same thread; the topic index is read lock-free and changed under the index's own rules.
+ *
  * <p>Established subscriptions get RETAIN 0 [MQTT-3.3.1-9], unless they asked for retain as
  * published [MQTT-3.3.1-12]. A session subscribed with no local never gets its own messages
  * [MQTT-3.8.3-3]. When a message matches several subscriptions of one session, its one copy carries
@@ -40,6 +48,8 @@ public final class Router {
 
   /** Durable storage's part in routing, or null when persistence is off. */
   private final DurableCopies store;
+
+  private final Hooks hooks;
 
   private final Map<EventLoop, Mailbox> mailboxes = new ConcurrentHashMap<>();
   private final FastThreadLocal<Outbox> outboxes =
@@ -60,13 +70,21 @@ public final class Router {
    * store} (null: persistence off).
    */
   public Router(DurableCopies store) {
-    this.store = store;
+    this(store, Hooks.NONE);
   }
 
+  /** A router that also hands messages nobody subscribed to to {@code hooks}. */
+  public Router(DurableCopies store, Hooks hooks) {
+    this.store = store;
+    this.hooks = hooks;
+  }
+
+  @AnyThread
   public TopicTree<Subscriber, SubOptions> subscriptions() {
     return subscriptions;
   }
 
+  @AnyThread
   public RetainedStore retained() {
     return retained;
   }
@@ -76,6 +94,7 @@ public final class Router {
    *
    * @return true if it was a member already (its options are replaced)
    */
+  @AnyThread
   public synchronized boolean joinShared(
       String shareName, String filter, Subscriber session, SubOptions options) {
     SharedGroup g =
@@ -90,6 +109,7 @@ public final class Router {
   }
 
   /** Removes {@code session} from a shared subscription; returns true if it was a member. */
+  @AnyThread
   public synchronized boolean leaveShared(String shareName, String filter, Subscriber session) {
     String key = shareName + '/' + filter;
     SharedGroup g = groups.get(key);
@@ -104,11 +124,13 @@ public final class Router {
   }
 
   /** The shared subscription group, or {@code null} (for tests). */
+  @AnyThread
   public SharedGroup sharedGroup(String shareName, String filter) {
     return groups.get(shareName + '/' + filter);
   }
 
   /** Routes a message without properties; see {@link #publish(Message)}. */
+  @AnyThread
   public int publish(String topic, ByteBuf payload, QoS qos, boolean retain) {
     return publish(Message.of(topic, payload, qos, retain));
   }
@@ -120,6 +142,7 @@ public final class Router {
    *
    * @return the number of deliveries: sessions plus shared subscription groups
    */
+  @AnyThread
   public int publish(Message m) {
     if (m.retain()) {
       retained.put(m);
@@ -150,6 +173,9 @@ public final class Router {
       box.groups.clear();
     }
     box.current = null;
+    if (n == 0 && hooks.hasNoSubscriber() && !m.topic().startsWith("$")) {
+      hooks.noSubscriber(m); // the plug point for messages nobody subscribed to
+    }
     if (box.size >= MAX_UNDISPATCHED) {
       dispatch();
     }
@@ -163,6 +189,7 @@ public final class Router {
    *
    * @return false if no other member could take it
    */
+  @AnyThread
   public boolean reroute(SharedGroup group, Message m, Subscriber leaving) {
     SharedGroup.Member member = group.pick(leaving);
     if (member == null || !member.subscriber().isOnline()) {
@@ -246,6 +273,7 @@ public final class Router {
    * @return a mailbox or subscriber that is now congested (the publisher should pause reading until
    *     {@link Backpressure#whenDrained}), or {@code null}
    */
+  @AnyThread
   public Backpressure dispatch() {
     Outbox box = outboxes.get();
     Backpressure congested = box.congested;
@@ -253,23 +281,51 @@ public final class Router {
     if (box.size == 0) {
       return congested;
     }
+    int kept = 0;
+    int keptSize = 0;
     for (int i = 0; i < box.loops.size(); i++) {
       EventLoop loop = box.loops.get(i);
       List<Delivery> batch = box.batches.remove(loop);
       if (loop.inEventLoop()) {
         Mailbox.deliver(batch, box.touched);
         Mailbox.flush(box.touched);
-      } else {
-        Mailbox m = mailboxes.computeIfAbsent(loop, Mailbox::new);
-        m.post(batch);
-        if (m.isCongested()) {
-          congested = m;
-        }
+        continue;
       }
+      Mailbox m = mailboxes.computeIfAbsent(loop, Mailbox::new);
+      if (m.post(batch)) {
+        congested = m.isCongested() ? m : congested;
+        continue;
+      }
+      // Full: the batch stays here, ahead of what this thread routes to that loop next, and goes
+      // again once the mailbox drains; meanwhile the publisher is paused.
+      box.batches.put(loop, batch);
+      box.loops.set(kept++, loop);
+      keptSize += batch.size();
+      congested = m;
+      retryWhenDrained(box, m);
     }
-    box.loops.clear();
-    box.size = 0;
+    box.loops.subList(kept, box.loops.size()).clear();
+    box.size = keptSize;
     return congested;
+  }
+
+  /** Dispatches again on this thread's loop once {@code full} drains (one retry at a time). */
+  private void retryWhenDrained(Outbox box, Mailbox full) {
+    if (box.retryPending) {
+      return;
+    }
+    EventExecutor self = ThreadExecutorMap.currentExecutor();
+    if (self == null) {
+      return; // not an event loop (start-up): the next dispatch on this thread posts it
+    }
+    box.retryPending = true;
+    full.whenDrained(
+        () ->
+            self.execute(
+                () -> {
+                  box.retryPending = false;
+                  dispatch();
+                }));
   }
 
   /** One thread's deliveries not yet dispatched, by destination loop. */
@@ -299,7 +355,11 @@ public final class Router {
     /** A subscriber routed a QoS 1/2 message to while its queue was over its high-water mark. */
     Backpressure congested;
 
+    /** Deliveries routed and not yet dispatched (including batches a full mailbox refused). */
     int size;
+
+    /** A dispatch is due once a full mailbox drains. */
+    boolean retryPending;
 
     void merge(int kept, SubOptions other) {
       SubOptions first = options.get(kept);

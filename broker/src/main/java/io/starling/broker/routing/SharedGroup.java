@@ -1,6 +1,7 @@
 package io.starling.broker.routing;
 
 import io.starling.broker.model.SubOptions;
+import io.starling.broker.threading.AnyThread;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * keep up, then among connected ones, then among the rest (whose sessions queue it). Thread-safe:
  * members change rarely (copy on write), picks happen on every message.
  */
+@AnyThread
 public final class SharedGroup {
   /** A subscriber in the group, with the options it subscribed with. */
   public record Member(Subscriber subscriber, SubOptions options) {}

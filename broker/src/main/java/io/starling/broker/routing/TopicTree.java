@@ -1,5 +1,6 @@
 package io.starling.broker.routing;
 
+import io.starling.broker.threading.AnyThread;
 import io.starling.codec.Topics;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.function.BiConsumer;
  * @param <S> the subscriber; compared by identity through its {@code equals}
  * @param <O> the options of a subscription
  */
+@AnyThread
 public final class TopicTree<S, O> {
   private final Node<S, O> root = new Node<>();
   private final ReentrantLock writeLock = new ReentrantLock();

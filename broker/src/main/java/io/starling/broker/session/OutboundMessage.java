@@ -1,14 +1,22 @@
 package io.starling.broker.session;
 
 import io.starling.broker.model.Message;
+import io.starling.broker.routing.Delivery;
 import io.starling.broker.routing.SharedGroup;
+import io.starling.broker.threading.EventLoopOnly;
+import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
+import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.Publish;
 
 /**
- * A message on its way to one subscriber: queued, or in flight awaiting acknowledgement. Owned by
- * its session's event loop. Holds one reference to the message's payload, released when the message
- * is acknowledged or dropped.
+ * A message on its way to one subscriber: queued, or in flight awaiting acknowledgement. It keeps
+ * the per-subscriber state of one delivery (QoS, RETAIN, subscription identifiers, packet id,
+ * acknowledgement progress) next to the one shared {@link Message}. Owned by its session's event
+ * loop. Holds one reference to the message's payload, released when the message is acknowledged or
+ * dropped.
  */
+@EventLoopOnly
 final class OutboundMessage {
   final Message message;
   final QoS qos;
@@ -35,8 +43,9 @@ final class OutboundMessage {
   long seq;
 
   /** The PUBLISH waiting for its in-flight record to be durable before it is written, or null. */
-  io.starling.codec.packet.Publish pendingWrite;
+  Publish pendingWrite;
 
+  /** Takes no reference to the payload: see {@link #of}. */
   OutboundMessage(
       Message message, QoS qos, boolean retain, int[] subscriptionIds, SharedGroup group) {
     this.message = message;
@@ -44,6 +53,24 @@ final class OutboundMessage {
     this.retain = retain;
     this.subscriptionIds = subscriptionIds;
     this.group = group;
+  }
+
+  /** The outbound state of a delivery, holding its own reference to the payload. */
+  static OutboundMessage of(Delivery d) {
+    d.message().payload().retain();
+    return new OutboundMessage(d.message(), d.qos(), d.retain(), d.subscriptionIds(), d.group());
+  }
+
+  /**
+   * The PUBLISH packet of this delivery for a client of {@code version}: the shared payload (a
+   * retained duplicate), and for 5.0 the forwarded properties with what is left of the expiry
+   * interval and the subscription identifiers [MQTT-3.3.2-6] [MQTT-3.3.4-3].
+   */
+  Publish toPublish(MqttVersion version, boolean dup, long nowNanos) {
+    Properties props =
+        version.isV5() ? message.deliveryProperties(subscriptionIds, nowNanos) : Properties.EMPTY;
+    return new Publish(
+        message.topic(), qos, retain, dup, packetId, props, message.payload().retainedDuplicate());
   }
 
   void release() {

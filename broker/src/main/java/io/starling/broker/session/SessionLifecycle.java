@@ -3,9 +3,12 @@ package io.starling.broker.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.starling.broker.config.Protocol;
+import io.starling.broker.extension.Hooks;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.routing.Router;
+import io.starling.broker.threading.AnyThread;
+import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.Will;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +44,7 @@ public final class SessionLifecycle {
    * connection that holds it now [MQTT-3.1.4-2]; calls {@link SessionConnection#onSessionReady} on
    * the connection's event loop when done.
    */
+  @AnyThread
   public void takeOver(String clientId, SessionConnection connection, boolean cleanStart) {
     Session s = sessions.getOrCreate(clientId, connection.eventLoop());
     s.execute(
@@ -58,6 +62,9 @@ public final class SessionLifecycle {
             }
           }
           boolean present = !cleanStart && s.hasState();
+          if (s.generation() == 0 && !s.hasState()) {
+            hooks().lifecycle(l -> l.onSessionCreated(clientId));
+          }
           if (cleanStart) {
             // A clean start ends the old session: a will waiting for its delay goes out now
             // [MQTT-3.1.3-9], and the new session starts empty [MQTT-3.1.2-4].
@@ -80,8 +87,9 @@ public final class SessionLifecycle {
    *     Protocol#NEVER_EXPIRES} never
    * @param will the will to publish, or {@code null} (DISCONNECT received, or none)
    */
+  @EventLoopOnly
   public void disconnected(Session s, long expirySeconds, Will will) {
-    s.recordDisconnected(expirySeconds);
+    s.storage().recordDisconnected(expirySeconds);
     // Messages of shared subscriptions not yet acknowledged may go to another member.
     s.takeShared((group, m) -> router.reroute(group, m, s));
     router.dispatch();
@@ -106,6 +114,7 @@ public final class SessionLifecycle {
    * the session ends, which publishes it at once). On the session's owner loop (or at start-up, for
    * wills restored from the store).
    */
+  @EventLoopOnly
   public void delayWill(Session s, Will will, long seconds) {
     int generation = s.generation();
     s.setPendingWill(
@@ -121,13 +130,14 @@ public final class SessionLifecycle {
                         }),
                 seconds,
                 TimeUnit.SECONDS));
-    s.recordPendingWill(will, seconds);
+    s.storage().recordPendingWill(will, seconds);
   }
 
   /**
    * Ends the offline session {@code s} in {@code seconds} unless a connection attaches first. On
    * the session's owner loop (or at start-up, for sessions restored from the store).
    */
+  @EventLoopOnly
   public void expireAfter(Session s, long seconds) {
     int generation = s.generation();
     s.setExpiryTimer(
@@ -148,6 +158,7 @@ public final class SessionLifecycle {
    * Ends a session for good: a will still waiting is published, then its subscriptions, queue and
    * registry entry go. On the session's owner loop.
    */
+  @EventLoopOnly
   public void end(Session s) {
     if (s.isDestroyed()) {
       return;
@@ -156,9 +167,15 @@ public final class SessionLifecycle {
     sessions.remove(s);
     subscriptions.unsubscribeAll(s);
     s.destroy();
+    hooks().lifecycle(l -> l.onSessionEnded(s.clientId()));
+  }
+
+  private Hooks hooks() {
+    return sessions.hooks();
   }
 
   /** Publishes a will as an application message [MQTT-3.1.2-8], unless the broker is stopping. */
+  @AnyThread
   public void publishWill(Will w, Session origin) {
     if (w == null || shuttingDown.getAsBoolean()) {
       return;

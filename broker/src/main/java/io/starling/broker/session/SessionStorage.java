@@ -96,12 +96,12 @@ final class SessionStorage {
     boolean mustRead = store != null && onDisk > 0;
     if (mustRead) {
       loading = true;
-      loadSplit = session.queueSize();
+      loadSplit = session.flow().queue().size();
       heldAtAttach = new HashSet<>();
-      for (OutboundMessage m : session.inflightMessages()) {
+      for (OutboundMessage m : session.flow().inflight().messages()) {
         heldAtAttach.add(m.seq);
       }
-      for (OutboundMessage m : session.queuedMessages()) {
+      for (OutboundMessage m : session.flow().queue().contents()) {
         heldAtAttach.add(m.seq);
       }
       int token = ++loadToken;
@@ -240,14 +240,14 @@ final class SessionStorage {
 
   /** An offline session gets a stored message: it stays on disk, within the limits. */
   void keepOnDisk(long seq) {
-    if (session.queueSize() + onDisk >= limits.maxQueuedMessages()) {
+    if (session.flow().queue().size() + onDisk >= limits.maxQueuedMessages()) {
       stats.queueOverflowDropped.increment();
       if (limits.queueOverflow() == QueueOverflow.DROP_NEW) {
         forget(seq);
         return;
       }
-      if (session.queueSize() > 0) {
-        session.dropOldestQueued();
+      if (session.flow().queue().size() > 0) {
+        session.flow().queue().dropOldest(session.flow()::discard);
       } else {
         store.dropOldestQueued(clientId);
         onDisk--;
@@ -277,10 +277,10 @@ final class SessionStorage {
     Set<Long> inMemory = heldAtAttach == null ? new HashSet<>() : heldAtAttach;
     heldAtAttach = null;
     readBack = new HashSet<>();
-    for (OutboundMessage m : session.inflightMessages()) {
+    for (OutboundMessage m : session.flow().inflight().messages()) {
       inMemory.add(m.seq);
     }
-    ArrayDeque<OutboundMessage> old = session.queuedMessages();
+    ArrayDeque<OutboundMessage> old = session.flow().queue().contents();
     ArrayDeque<OutboundMessage> merged = new ArrayDeque<>(Math.max(8, old.size() + loaded.size()));
     for (OutboundMessage m : old) {
       inMemory.add(m.seq);
@@ -305,6 +305,6 @@ final class SessionStorage {
     stats.queuedMessages.addAndGet(added - onDisk);
     store.releaseOffline(onDisk);
     onDisk = 0;
-    session.readBackDone(merged);
+    session.flow().readBackDone(merged);
   }
 }

@@ -6,6 +6,7 @@ import io.starling.broker.routing.Delivery;
 import io.starling.broker.routing.Router;
 import io.starling.broker.routing.SharedGroup;
 import io.starling.broker.routing.TopicTree;
+import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.Topics;
@@ -20,6 +21,7 @@ import java.util.List;
  * persistent session restores and a clean one forgets), and the {@code $SYS} count. Every method
  * runs on the session's owner loop.
  */
+@EventLoopOnly
 public final class Subscriptions {
   private static final String SHARE_PREFIX = "$share/";
 
@@ -85,7 +87,7 @@ public final class Subscriptions {
       }
       existed[i] = had;
       session.subscriptions().put(s.filter(), options);
-      session.recordSubscribe(s.filter(), options);
+      session.storage().recordSubscribe(s.filter(), options);
       codes.add(
           switch (qos) {
             case AT_MOST_ONCE -> ReasonCode.SUCCESS;
@@ -143,7 +145,7 @@ public final class Subscriptions {
         continue;
       }
       existed[i] = true;
-      session.recordUnsubscribe(filter);
+      session.storage().recordUnsubscribe(filter);
       Shared shared = Shared.parse(filter);
       if (shared == null) {
         router.subscriptions().unsubscribe(filter, session);

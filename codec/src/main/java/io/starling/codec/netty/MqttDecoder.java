@@ -31,7 +31,7 @@ import java.util.List;
 public final class MqttDecoder extends ByteToMessageDecoder {
   private final PacketDecoder decoder;
   private final CodecLimits limits;
-  private int maxPacketSizeBytes;
+  private final int maxPacketSizeBytes;
   private MqttVersion version;
   private boolean failed;
   private long bytesDecoded;
@@ -63,11 +63,6 @@ public final class MqttDecoder extends ByteToMessageDecoder {
     long b = bytesDecoded;
     bytesDecoded = 0;
     return b;
-  }
-
-  /** Changes the packet size limit, for example to the one negotiated in CONNECT. */
-  public void setMaxPacketSizeBytes(int bytes) {
-    this.maxPacketSizeBytes = bytes;
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.starling.broker.store.StorageBackend;
 import io.starling.broker.store.StoreKind;
 import io.starling.broker.store.StoreOp;
 import io.starling.broker.store.internal.StoreCodec.StoredMessage;
+import io.starling.broker.threading.AnyThread;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.Will;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  * publisher's event loop in routing order, so the copies of one publisher's messages sort in the
  * order it sent them.
  */
+@AnyThread
 public final class Persistence implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Persistence.class);
 
@@ -218,11 +220,6 @@ public final class Persistence implements AutoCloseable {
     offline.addAndGet(n);
   }
 
-  /** Messages kept only on disk for offline sessions now. */
-  public long offlineMessages() {
-    return offline.get();
-  }
-
   /**
    * Deletes the oldest stored message of the session that is not in flight (drop_oldest for a queue
    * that lives on disk).
@@ -300,6 +297,21 @@ public final class Persistence implements AutoCloseable {
    */
   public void afterWrites(Runnable callback) {
     writer.afterWrites(callback);
+  }
+
+  /**
+   * Whether the storage thread is falling behind: its queue is over half full. Publishers whose
+   * messages are stored should pause reading until {@link #whenDrained} calls back. Any thread.
+   */
+  public boolean isCongested() {
+    return writer.isCongested();
+  }
+
+  /**
+   * Runs {@code resume} (on the storage thread, or at once) when the queue is down to a quarter.
+   */
+  public void whenDrained(Runnable resume) {
+    writer.whenDrained(resume);
   }
 
   private void put(StoreKind kind, byte[] key, byte[] value) {

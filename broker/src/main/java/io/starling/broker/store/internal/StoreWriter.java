@@ -2,9 +2,12 @@ package io.starling.broker.store.internal;
 
 import io.starling.broker.store.StorageBackend;
 import io.starling.broker.store.StoreOp;
+import io.starling.broker.threading.AnyThread;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -17,14 +20,23 @@ import org.slf4j.LoggerFactory;
  * write and (for {@code sync}) one fsync, however many publishers it serves.
  *
  * <p>Nothing ever blocks the callers: {@link #submit} and {@link #afterWrites} only enqueue.
- * Callbacks run on this thread and must hand their work to an event loop at once. The queue is
- * bounded in practice by acknowledgements: a publisher's QoS 1/2 PUBLISH is acknowledged only from
- * a callback here, so each client has at most its in-flight window of messages waiting. TODO(#5): a
- * hard bound, pausing publishers' reads when the storage thread falls behind.
+ * Callbacks run on this thread and must hand their work to an event loop at once.
+ *
+ * <p>The queue is bounded: an array of {@value #CAPACITY} entries. Over half full it is congested
+ * ({@link #isCongested}): publishers whose messages are stored stop being read until it is down to
+ * a quarter ({@link #whenDrained}), so the storage thread sets the pace. If it fills up all the
+ * same (a burst of copies no pause can stop, such as one message to more persistent sessions than
+ * there is room), nothing more can be promised: the store fails as on a write error, no QoS 1/2
+ * message is acknowledged any more, and the broker says so at ERROR. Nothing acknowledged is lost.
  */
+@AnyThread
 final class StoreWriter implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(StoreWriter.class);
   private static final int MAX_BATCH = 4096;
+
+  /** Entries the queue holds at most. */
+  static final int CAPACITY = 1 << 18;
+
   private static final Object STOP = new Object();
 
   /** Work run on the storage thread after the changes before it were applied (not synced). */
@@ -36,7 +48,8 @@ final class StoreWriter implements Runnable {
   private final StorageBackend backend;
   private final boolean syncEachBatch;
   private final long flushIntervalNanos;
-  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final ArrayBlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private volatile boolean failed;
 
@@ -54,17 +67,48 @@ final class StoreWriter implements Runnable {
 
   /** Queues a change. Any thread. */
   void submit(StoreOp op) {
-    queue.add(op);
+    enqueue(op);
   }
 
   /** Runs {@code task} (on the storage thread) once every change submitted before is durable. */
   void afterWrites(Runnable task) {
-    queue.add(new Callback(task));
+    enqueue(new Callback(task));
   }
 
   /** Runs {@code task} on the storage thread once every change submitted before is applied. */
   void read(Consumer<StorageBackend> task) {
-    queue.add(new Read(task));
+    enqueue(new Read(task));
+  }
+
+  private void enqueue(Object item) {
+    if (!queue.offer(item) && !failed) {
+      failed = true;
+      log.error(
+          "the storage queue for {} is full ({} entries): QoS 1/2 messages are no longer"
+              + " acknowledged",
+          backend.location(),
+          CAPACITY);
+    }
+  }
+
+  /** Whether the queue is over half full. Any thread. */
+  boolean isCongested() {
+    return queue.size() > CAPACITY / 2;
+  }
+
+  /** Runs {@code resume} once the queue is down to a quarter: at once if it is. Any thread. */
+  void whenDrained(Runnable resume) {
+    waiters.add(resume);
+    if (queue.size() <= CAPACITY / 4) {
+      wakeWaiters();
+    }
+  }
+
+  private void wakeWaiters() {
+    Runnable r;
+    while ((r = waiters.poll()) != null) {
+      run(r);
+    }
   }
 
   /** Whether the queue is empty (the thread is writing or waiting); for tests. */
@@ -79,7 +123,12 @@ final class StoreWriter implements Runnable {
 
   /** Applies what is queued, syncs, and stops the thread. */
   void stop() {
-    queue.add(STOP);
+    try {
+      queue.put(STOP); // the caller is not an event loop: waiting for room is fine
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
     try {
       thread.join(TimeUnit.SECONDS.toMillis(10));
     } catch (InterruptedException e) {
@@ -129,6 +178,9 @@ final class StoreWriter implements Runnable {
       }
       batch.clear();
       dirty |= apply(ops, callbacks);
+      if (!waiters.isEmpty() && queue.size() <= CAPACITY / 4) {
+        wakeWaiters();
+      }
       if (stop) {
         syncWal();
         return;
