@@ -1,6 +1,5 @@
 package io.starling.client;
 
-import io.starling.client.internal.ClientCore;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
@@ -41,7 +40,7 @@ public final class MqttClient implements AutoCloseable {
   private final ClientCore core;
   private final Requests requests;
 
-  MqttClient(io.starling.client.internal.ClientConfig config) {
+  MqttClient(ClientConfig config) {
     this.core = new ClientCore(config);
     this.requests = new Requests(this);
   }

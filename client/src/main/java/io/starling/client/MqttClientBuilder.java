@@ -1,6 +1,5 @@
 package io.starling.client;
 
-import io.starling.client.internal.ClientConfig;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.packet.UserProperty;
 import java.nio.charset.StandardCharsets;

@@ -7,6 +7,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
+import io.starling.broker.routing.Delivery;
 import io.starling.broker.session.Session;
 import io.starling.broker.session.SessionConnection;
 import io.starling.codec.QoS;
@@ -87,14 +88,14 @@ public class SessionBenchmark {
 
   @Benchmark
   public int deliverQos1AndAck() {
-    online.deliver(message, QoS.AT_LEAST_ONCE, false, null, null);
+    online.deliver(Delivery.of(online, message, QoS.AT_LEAST_ONCE, false, null, null));
     online.onPubAck(sink.lastPacketId);
     return sink.lastPacketId;
   }
 
   @Benchmark
   public int queueWhileOffline() {
-    offline.deliver(message, QoS.AT_LEAST_ONCE, false, null, null);
+    offline.deliver(Delivery.of(offline, message, QoS.AT_LEAST_ONCE, false, null, null));
     if (offline.pendingCount() >= 1000) {
       offline.clearMessages();
     }

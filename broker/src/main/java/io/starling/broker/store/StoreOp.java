@@ -1,5 +1,6 @@
 package io.starling.broker.store;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -35,5 +36,20 @@ public record StoreOp(Type type, StoreKind kind, byte[] key, byte[] value) {
 
   public static StoreOp deletePrefix(StoreKind kind, byte[] prefix) {
     return new StoreOp(Type.DELETE_PREFIX, kind, prefix, null);
+  }
+
+  /**
+   * The first key after every key starting with {@code prefix} (the exclusive end of a {@link
+   * Type#DELETE_PREFIX} range), or null if there is none (the prefix is all 0xFF bytes).
+   */
+  public static byte[] prefixEnd(byte[] prefix) {
+    byte[] end = prefix.clone();
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xFF) {
+        end[i]++;
+        return Arrays.copyOf(end, i + 1);
+      }
+    }
+    return null;
   }
 }

@@ -9,20 +9,20 @@ import io.netty.util.ReferenceCountUtil;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.PingReq;
 
-/** One connection's events, passed on to the client's {@link ClientCore}; on its event loop. */
+/** One connection's events, passed on to its {@link ConnectionEvents}; on its event loop. */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
-  private final ClientCore core;
+  private final ConnectionEvents events;
   private final boolean webSocket;
 
-  ConnectionHandler(ClientCore core, boolean webSocket) {
-    this.core = core;
+  ConnectionHandler(ConnectionEvents events, boolean webSocket) {
+    this.events = events;
     this.webSocket = webSocket;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     if (!webSocket) {
-      core.transportReady(ctx.channel());
+      events.transportReady(ctx.channel());
     }
     ctx.fireChannelActive();
   }
@@ -30,12 +30,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-      core.transportReady(ctx.channel());
+      events.transportReady(ctx.channel());
     } else if (evt instanceof IdleStateEvent idle) {
       if (idle.state() == IdleState.WRITER_IDLE) {
         ctx.writeAndFlush(PingReq.INSTANCE, ctx.voidPromise());
       } else if (idle.state() == IdleState.READER_IDLE) {
-        core.connectionFailed(ctx.channel(), "no answer from the broker within the keep-alive");
+        events.connectionFailed(ctx.channel(), "no answer from the broker within the keep-alive");
       }
     }
     ctx.fireUserEventTriggered(evt);
@@ -45,7 +45,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof MqttPacket packet) {
       try {
-        core.packet(ctx.channel(), packet);
+        events.packet(ctx.channel(), packet);
       } finally {
         ReferenceCountUtil.release(msg);
       }
@@ -56,11 +56,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    core.closed(ctx.channel());
+    events.closed(ctx.channel());
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    core.connectionFailed(ctx.channel(), String.valueOf(cause.getMessage()));
+    events.connectionFailed(ctx.channel(), String.valueOf(cause.getMessage()));
   }
 }

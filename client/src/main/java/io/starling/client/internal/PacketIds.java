@@ -3,12 +3,12 @@ package io.starling.client.internal;
 import java.util.BitSet;
 
 /** Packet identifiers 1 to 65535 in use on a client; confined to the client's event loop. */
-final class PacketIds {
+public final class PacketIds {
   private final BitSet used = new BitSet(65_536);
   private int next = 1;
 
   /** A free identifier, marked used; 0 if all 65,535 are in use. */
-  int allocate() {
+  public int allocate() {
     for (int i = 0; i < 65_535; i++) {
       int id = next;
       next = next == 65_535 ? 1 : next + 1;
@@ -20,7 +20,7 @@ final class PacketIds {
     return 0;
   }
 
-  void release(int id) {
+  public void release(int id) {
     used.clear(id);
   }
 }

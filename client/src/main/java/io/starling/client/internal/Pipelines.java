@@ -12,45 +12,43 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.starling.client.MqttClientException;
 import io.starling.codec.CodecLimits;
 import io.starling.codec.netty.MqttDecoder;
 import io.starling.codec.netty.MqttEncoder;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
  * Builds a connection's pipeline: [TLS] [HTTP + WebSocket + frames] MQTT decoder, encoder,
- * keep-alive timer, and the {@link ConnectionHandler}.
+ * keep-alive timer, and the {@link ConnectionHandler} that reports to the {@link ConnectionEvents}.
  */
-final class Pipelines extends ChannelInitializer<Channel> {
-  static final String IDLE = "idle";
+public final class Pipelines extends ChannelInitializer<Channel> {
+  private static final String IDLE = "idle";
 
   /** Packets the broker sends us may use the whole protocol range; the broker is trusted. */
   private static final CodecLimits LIMITS =
       CodecLimits.DEFAULTS.withMaxPacketSizeBytes(CodecLimits.PROTOCOL_MAX_PACKET_SIZE);
 
-  private final ClientConfig config;
-  private final SslContext ssl;
-  private final ClientCore core;
+  private final TransportSettings settings;
+  private final ConnectionEvents events;
 
-  Pipelines(ClientConfig config, ClientCore core) {
-    this.config = config;
-    this.core = core;
-    this.ssl = config.transport().isTls() ? sslContext(config) : null;
+  public Pipelines(TransportSettings settings, ConnectionEvents events) {
+    this.settings = settings;
+    this.events = events;
   }
 
   @Override
   protected void initChannel(Channel ch) {
+    TransportSettings s = settings;
     ChannelPipeline p = ch.pipeline();
-    if (ssl != null) {
-      p.addLast("tls", ssl.newHandler(ch.alloc(), config.host(), config.port()));
+    if (s.ssl() != null) {
+      p.addLast("tls", s.ssl().newHandler(ch.alloc(), s.host(), s.port()));
     }
-    if (config.transport().isWebSocket()) {
-      String scheme = config.transport().isTls() ? "wss" : "ws";
-      URI uri =
-          URI.create(scheme + "://" + config.host() + ":" + config.port() + config.webSocketPath());
+    if (s.webSocket()) {
+      String scheme = s.ssl() != null ? "wss" : "ws";
+      URI uri = URI.create(scheme + "://" + s.host() + ":" + s.port() + s.webSocketPath());
       p.addLast(new HttpClientCodec());
       p.addLast(new HttpObjectAggregator(64 * 1024));
       p.addLast(
@@ -64,34 +62,47 @@ final class Pipelines extends ChannelInitializer<Channel> {
                   CodecLimits.PROTOCOL_MAX_PACKET_SIZE)));
       p.addLast(new WebSocketFrames());
     }
-    p.addLast("decoder", MqttDecoder.forClient(LIMITS, config.version()));
-    p.addLast("encoder", MqttEncoder.of(config.version()));
-    p.addLast(IDLE, idleHandler(config.keepAliveSeconds()));
-    p.addLast("mqtt", new ConnectionHandler(core, config.transport().isWebSocket()));
+    p.addLast("decoder", MqttDecoder.forClient(LIMITS, s.version()));
+    p.addLast("encoder", MqttEncoder.of(s.version()));
+    p.addLast(IDLE, idleHandler(s.keepAliveSeconds()));
+    p.addLast("mqtt", new ConnectionHandler(events, s.webSocket()));
+  }
+
+  /**
+   * Replaces the keep-alive timer of a connection, for the broker's Server Keep Alive (MQTT 5.0).
+   * On the channel's event loop.
+   */
+  public static void keepAlive(Channel ch, int keepAliveSeconds) {
+    ch.pipeline().replace(IDLE, IDLE, idleHandler(keepAliveSeconds));
   }
 
   /**
    * Sends PINGREQ after {@code keepAliveSeconds} without writing, and gives up on the connection
    * after one and a half times that without reading [MQTT-3.1.2-24].
    */
-  static IdleStateHandler idleHandler(int keepAliveSeconds) {
+  private static IdleStateHandler idleHandler(int keepAliveSeconds) {
     long writeMillis = keepAliveSeconds * 1000L;
     long readMillis = keepAliveSeconds * 1500L;
     return new IdleStateHandler(readMillis, writeMillis, 0, TimeUnit.MILLISECONDS);
   }
 
-  private static SslContext sslContext(ClientConfig c) {
-    try {
-      SslContextBuilder b = SslContextBuilder.forClient();
-      if (c.caFile() != null) {
-        b.trustManager(c.caFile().toFile());
-      }
-      if (c.certFile() != null) {
-        b.keyManager(c.certFile().toFile(), c.keyFile().toFile());
-      }
-      return b.build();
-    } catch (SSLException | IllegalArgumentException e) {
-      throw new MqttClientException("cannot read the TLS files: " + e.getMessage(), e);
+  /**
+   * A client TLS context from PEM files.
+   *
+   * @param caFile certificates to trust, or {@code null} for the JVM's default trust store
+   * @param certFile the client certificate chain, or {@code null} for none
+   * @param keyFile the client's private key (PKCS#8), used with {@code certFile}
+   * @throws SSLException or {@link IllegalArgumentException} if a file cannot be read
+   */
+  public static SslContext sslContext(Path caFile, Path certFile, Path keyFile)
+      throws SSLException {
+    SslContextBuilder b = SslContextBuilder.forClient();
+    if (caFile != null) {
+      b.trustManager(caFile.toFile());
     }
+    if (certFile != null) {
+      b.keyManager(certFile.toFile(), keyFile.toFile());
+    }
+    return b.build();
   }
 }

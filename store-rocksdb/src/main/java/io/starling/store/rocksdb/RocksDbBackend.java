@@ -4,7 +4,6 @@ import io.starling.broker.store.StorageBackend;
 import io.starling.broker.store.StoreCorruptException;
 import io.starling.broker.store.StoreKind;
 import io.starling.broker.store.StoreOp;
-import io.starling.broker.store.internal.StoreCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -112,7 +111,7 @@ public final class RocksDbBackend implements StorageBackend {
           case PUT -> batch.put(cf, op.key(), op.value());
           case DELETE -> batch.delete(cf, op.key());
           case DELETE_PREFIX -> {
-            byte[] end = StoreCodec.prefixEnd(op.key());
+            byte[] end = StoreOp.prefixEnd(op.key());
             if (end == null) {
               throw new IllegalArgumentException("a prefix of 0xFF bytes only");
             }

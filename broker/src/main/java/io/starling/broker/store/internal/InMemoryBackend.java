@@ -69,7 +69,7 @@ public final class InMemoryBackend implements StorageBackend {
     if (prefix.length == 0) {
       return space;
     }
-    byte[] end = StoreCodec.prefixEnd(prefix);
+    byte[] end = StoreOp.prefixEnd(prefix);
     return end == null ? space.tailMap(prefix, true) : space.subMap(prefix, true, end, false);
   }
 

@@ -128,18 +128,6 @@ public final class StoreCodec {
     return ((key[at] & 0xFF) << 8) | (key[at + 1] & 0xFF);
   }
 
-  /** The first key after every key starting with {@code prefix}, or null if there is none. */
-  public static byte[] prefixEnd(byte[] prefix) {
-    byte[] end = prefix.clone();
-    for (int i = end.length - 1; i >= 0; i--) {
-      if (end[i] != (byte) 0xFF) {
-        end[i]++;
-        return Arrays.copyOf(end, i + 1);
-      }
-    }
-    return null;
-  }
-
   // ---- values ---------------------------------------------------------------------------------
 
   public static byte[] session(long expirySeconds, long disconnectedAtMillis) {

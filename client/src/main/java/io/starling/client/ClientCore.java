@@ -1,4 +1,4 @@
-package io.starling.client.internal;
+package io.starling.client;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -10,13 +10,16 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
-import io.starling.client.ConnectResult;
-import io.starling.client.Message;
-import io.starling.client.MqttClientException;
+import io.starling.client.internal.Backoff;
+import io.starling.client.internal.ConnectionEvents;
+import io.starling.client.internal.PacketIds;
+import io.starling.client.internal.Pipelines;
+import io.starling.client.internal.TransportSettings;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.BinaryData;
@@ -39,10 +42,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 
 /**
- * The client's state machine. Everything here runs on one event loop of the client's own; the
- * public methods hop onto it, so no state is shared between threads and nothing is locked.
+ * The client's state machine. Everything here runs on one event loop of the client's own; {@link
+ * MqttClient} hops onto it ({@link #execute}), so no state is shared between threads and nothing is
+ * locked. It speaks the API's types (messages, futures that fail with {@link MqttClientException})
+ * and lives beside them; the connection itself (pipelines, TLS, WebSocket, keep-alive) is in {@code
+ * internal}, which reports back through {@link ConnectionEvents}.
  *
  * <pre>
  *   IDLE --connect()--> CONNECTING --CONNACK ok--> CONNECTED --lost--> WAITING
@@ -53,7 +60,7 @@ import java.util.function.Consumer;
  *   any --disconnect()--> DISCONNECTING --closed--> IDLE      shutdown() --> CLOSED
  * </pre>
  */
-public final class ClientCore {
+final class ClientCore implements ConnectionEvents {
   private static final InternalLogger LOG = InternalLoggerFactory.getInstance(ClientCore.class);
 
   private enum State {
@@ -86,7 +93,9 @@ public final class ClientCore {
   private ScheduledFuture<?> timer;
   private volatile boolean connected;
 
-  public ClientCore(ClientConfig config) {
+  ClientCore(ClientConfig config) {
+    // First, so that unreadable TLS files fail build() before any thread is started.
+    TransportSettings transport = transportSettings(config);
     this.config = config;
     this.group =
         new MultiThreadIoEventLoopGroup(
@@ -113,26 +122,26 @@ public final class ClientCore {
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
-            .handler(new Pipelines(config, this));
+            .handler(new Pipelines(transport, this));
   }
 
-  public ClientConfig config() {
+  ClientConfig config() {
     return config;
   }
 
   /** Whether a session is up right now; any thread. */
-  public boolean isConnected() {
+  boolean isConnected() {
     return connected;
   }
 
   /** Runs {@code task} on the client's event loop. */
-  public void execute(Runnable task) {
+  void execute(Runnable task) {
     loop.execute(task);
   }
 
-  // ---- public operations, called on the event loop through execute() ----
+  // ---- MqttClient's operations, called on the event loop through execute() ----
 
-  public void connect(CompletableFuture<ConnectResult> done) {
+  void connect(CompletableFuture<ConnectResult> done) {
     switch (state) {
       case CLOSED ->
           done.completeExceptionally(new MqttClientException("client closed", null, null));
@@ -150,7 +159,7 @@ public final class ClientCore {
     }
   }
 
-  public void publish(Message m, CompletableFuture<ReasonCode> done) {
+  void publish(Message m, CompletableFuture<ReasonCode> done) {
     if (state == State.CLOSED) {
       done.completeExceptionally(new MqttClientException("client closed", null, null));
       return;
@@ -158,19 +167,19 @@ public final class ClientCore {
     outbound.submit(m, done);
   }
 
-  public void subscribe(
+  void subscribe(
       List<Subscription> subs,
       Consumer<Message> handler,
       CompletableFuture<List<ReasonCode>> done) {
     subscriptions.subscribe(subs, handler, done);
   }
 
-  public void unsubscribe(List<String> filters, CompletableFuture<List<ReasonCode>> done) {
+  void unsubscribe(List<String> filters, CompletableFuture<List<ReasonCode>> done) {
     subscriptions.unsubscribe(filters, done);
   }
 
   /** Ends the session politely; queued and unacknowledged messages stay for a later connect. */
-  public void disconnect(CompletableFuture<Void> done) {
+  void disconnect(CompletableFuture<Void> done) {
     cancelTimer();
     Channel ch = channel;
     if (ch == null || state == State.CLOSED) {
@@ -185,7 +194,7 @@ public final class ClientCore {
   }
 
   /** After {@link #disconnect}: fails what is left and stops the threads. */
-  public void shutdown() {
+  void shutdown() {
     MqttClientException e = new MqttClientException("client closed", null, null);
     state = State.CLOSED;
     outbound.failAll(e);
@@ -197,7 +206,7 @@ public final class ClientCore {
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 
-  // ---- connection events, from ConnectionHandler ----
+  // ---- connection events, from the pipeline (ConnectionEvents) ----
 
   private void open() {
     state = State.CONNECTING;
@@ -222,20 +231,23 @@ public final class ClientCore {
         });
   }
 
-  void transportReady(Channel ch) {
+  @Override
+  public void transportReady(Channel ch) {
     if (ch == channel) {
       ch.writeAndFlush(Wire.connect(config), ch.voidPromise());
     }
   }
 
-  void connectionFailed(Channel ch, String reason) {
+  @Override
+  public void connectionFailed(Channel ch, String reason) {
     if (ch == channel) {
       failure = failure == null ? reason : failure;
       ch.close();
     }
   }
 
-  void closed(Channel ch) {
+  @Override
+  public void closed(Channel ch) {
     if (ch != channel) {
       return;
     }
@@ -276,7 +288,8 @@ public final class ClientCore {
     return new MqttClientException(what + (failure == null ? "" : ": " + failure), null, null);
   }
 
-  void packet(Channel ch, MqttPacket packet) {
+  @Override
+  public void packet(Channel ch, MqttPacket packet) {
     if (ch != channel) {
       return;
     }
@@ -331,9 +344,7 @@ public final class ClientCore {
     everConnected = true;
     String clientId =
         p.stringValue(PropertyId.ASSIGNED_CLIENT_IDENTIFIER).orElse(config.clientId());
-    p.intValue(PropertyId.SERVER_KEEP_ALIVE)
-        .ifPresent(
-            s -> ch.pipeline().replace(Pipelines.IDLE, Pipelines.IDLE, Pipelines.idleHandler(s)));
+    p.intValue(PropertyId.SERVER_KEEP_ALIVE).ifPresent(s -> Pipelines.keepAlive(ch, s));
     if (config.enhancedAuth() != null) {
       config.enhancedAuth().succeeded(authData(p));
     }
@@ -368,6 +379,25 @@ public final class ClientCore {
     } catch (MqttClientException e) {
       refusal = e;
       ch.close();
+    }
+  }
+
+  private static TransportSettings transportSettings(ClientConfig c) {
+    return new TransportSettings(
+        c.host(),
+        c.port(),
+        c.transport().isTls() ? sslContext(c) : null,
+        c.transport().isWebSocket(),
+        c.webSocketPath(),
+        c.version(),
+        c.keepAliveSeconds());
+  }
+
+  private static SslContext sslContext(ClientConfig c) {
+    try {
+      return Pipelines.sslContext(c.caFile(), c.certFile(), c.keyFile());
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new MqttClientException("cannot read the TLS files: " + e.getMessage(), e);
     }
   }
 

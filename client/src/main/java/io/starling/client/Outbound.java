@@ -1,9 +1,8 @@
-package io.starling.client.internal;
+package io.starling.client;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.starling.client.Message;
-import io.starling.client.MqttClientException;
+import io.starling.client.internal.PacketIds;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;

@@ -1,8 +1,8 @@
-package io.starling.client.internal;
+package io.starling.client;
 
 import io.netty.channel.Channel;
-import io.starling.client.Message;
-import io.starling.client.MqttClientException;
+import io.starling.client.internal.PacketIds;
+import io.starling.client.internal.TopicMatcher;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PropertyId;

@@ -1,8 +1,5 @@
-package io.starling.client.internal;
+package io.starling.client;
 
-import io.starling.client.EnhancedAuth;
-import io.starling.client.Message;
-import io.starling.client.Transport;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.packet.UserProperty;
 import java.nio.file.Path;
@@ -11,8 +8,8 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
-/** Everything the builder collected; validated by the builder. Not API. */
-public record ClientConfig(
+/** Everything the builder collected; validated by the builder. */
+record ClientConfig(
     String host,
     int port,
     Transport transport,

@@ -1,9 +1,8 @@
-package io.starling.client.internal;
+package io.starling.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.starling.client.Message;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.BinaryData;
