@@ -1,4 +1,4 @@
-package io.starling.bench.load;
+package io.starling.loadgen;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -14,12 +14,12 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.starling.bench.load.LoadOptions.Scenario;
 import io.starling.codec.QoS;
 import io.starling.codec.packet.Connect;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.Subscribe;
 import io.starling.codec.packet.Subscription;
+import io.starling.loadgen.LoadOptions.Scenario;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
