@@ -90,9 +90,12 @@ final class Publisher {
       batch++;
     }
     conn.channel().flush();
-    if (canSend()) {
+    // Look at the window once: subscribers' threads may open it at any moment, and a window seen
+    // closed must be polled, since at QoS 0 nothing else wakes this publisher up.
+    boolean open = windowOpen();
+    if (state.isRunning() && conn.channel().isWritable() && open) {
       conn.channel().eventLoop().execute(this::pump); // yield to reads, then go on
-    } else if (state.isRunning() && windowed() && !windowOpen()) {
+    } else if (state.isRunning() && windowed() && !open) {
       writeOffIfStalled();
       conn.channel().eventLoop().schedule(this::pump, 100, TimeUnit.MICROSECONDS);
     }
