@@ -1,10 +1,10 @@
 package io.starling.cli;
 
-import io.starling.bench.load.LoadOptions;
-import io.starling.bench.load.LoadOptions.Scenario;
-import io.starling.bench.load.LoadTool;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
+import io.starling.loadgen.LoadOptions;
+import io.starling.loadgen.LoadOptions.Scenario;
+import io.starling.loadgen.LoadTool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.starling.bench.load;
+package io.starling.loadgen;
 
 import java.io.PrintWriter;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.starling.bench.load;
+package io.starling.loadgen;
 
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;

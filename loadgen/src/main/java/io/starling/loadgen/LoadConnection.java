@@ -1,4 +1,4 @@
-package io.starling.bench.load;
+package io.starling.loadgen;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,4 +1,4 @@
-package io.starling.bench.load;
+package io.starling.loadgen;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
