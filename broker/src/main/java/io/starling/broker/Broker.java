@@ -1,17 +1,10 @@
 package io.starling.broker;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.BrokerConfig.Listener;
 import io.starling.broker.config.BrokerStartException;
@@ -33,19 +26,11 @@ import io.starling.broker.store.StoreCorruptException;
 import io.starling.broker.store.internal.Persistence;
 import io.starling.broker.sys.SysPublisher;
 import io.starling.broker.transport.BrokerContext;
-import io.starling.broker.transport.ConnectionAttributes;
-import io.starling.broker.transport.ListenerInitializer;
-import io.starling.broker.transport.TlsContextLoader;
-import io.starling.broker.transport.TlsContextSource;
 import io.starling.codec.QoS;
-import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,11 +60,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   private final String transportName;
   private volatile boolean shuttingDown;
 
-  /** Bound server channels by listener name, in config order. */
-  private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
-
-  /** Checks TLS files for changes; null when no listener reloads them. */
-  private ScheduledExecutorService tlsReloader;
+  private final Listeners listeners;
 
   private SysPublisher sys;
 
@@ -112,6 +93,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
     int threads =
         config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
     this.workerGroup = new MultiThreadIoEventLoopGroup(threads, factory);
+    this.listeners = new Listeners(config, bossGroup, workerGroup, transportName);
   }
 
   /**
@@ -193,17 +175,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   }
 
   private void bind() throws BrokerStartException {
-    // Every TLS file is checked before any port is bound, so a bad file stops start-up cleanly.
-    Map<String, TlsContextSource> tls = new LinkedHashMap<>();
-    for (Listener l : config.listeners()) {
-      if (l.tls() != null) {
-        tls.put(l.name(), TlsContextSource.load(l.tls(), describe(l)));
-      }
-    }
-    for (Listener l : config.listeners()) {
-      bind(l, tls.get(l.name()));
-    }
-    scheduleTlsReload(tls);
+    listeners.bindAll(this);
     if (config.sys().intervalSeconds() > 0) {
       sys =
           new SysPublisher(
@@ -218,92 +190,10 @@ public final class Broker implements BrokerContext, AutoCloseable {
         port(),
         transportName,
         ((MultiThreadIoEventLoopGroup) workerGroup).executorCount(),
-        openFileLimit());
+        Listeners.openFileLimit());
     for (Listener l : config.listeners()) {
-      log.info("{}", describeBound(l));
+      log.info("{}", listeners.describeBound(l));
     }
-  }
-
-  private void bind(Listener l, TlsContextSource tls) throws BrokerStartException {
-    Class<? extends ServerChannel> channelClass =
-        transportName.equals("epoll")
-            ? EpollServerSocketChannel.class
-            : NioServerSocketChannel.class;
-    ServerBootstrap b =
-        new ServerBootstrap()
-            .group(bossGroup, workerGroup)
-            .channel(channelClass)
-            .option(ChannelOption.SO_BACKLOG, 4096)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(
-                ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 << 10, 64 << 10))
-            .attr(ConnectionAttributes.LISTENER_NAME, l.name())
-            .childHandler(new ListenerInitializer(this, l, tls));
-    if (l.allowAnonymous() != null) {
-      b.attr(ConnectionAttributes.ALLOW_ANONYMOUS, l.allowAnonymous());
-    }
-    InetSocketAddress address = new InetSocketAddress(l.bind(), l.port());
-    try {
-      serverChannels.put(l.name(), b.bind(address).syncUninterruptibly().channel());
-    } catch (Exception e) {
-      throw new BrokerStartException(
-          describe(l) + " cannot listen on " + l.bind() + ":" + l.port() + ": " + e.getMessage(),
-          e);
-    }
-  }
-
-  private void scheduleTlsReload(Map<String, TlsContextSource> tls) {
-    for (Listener l : config.listeners()) {
-      TlsContextSource source = tls.get(l.name());
-      if (source == null || l.tls().reloadIntervalSeconds() == 0) {
-        continue;
-      }
-      if (tlsReloader == null) {
-        // Its own thread: reloading reads files, which must never happen on an event loop.
-        tlsReloader =
-            Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                  Thread t = new Thread(r, "starling-tls-reload");
-                  t.setDaemon(true);
-                  return t;
-                });
-      }
-      long every = l.tls().reloadIntervalSeconds();
-      tlsReloader.scheduleWithFixedDelay(source::reloadIfChanged, every, every, TimeUnit.SECONDS);
-    }
-  }
-
-  private static String describe(Listener l) {
-    return "listener '" + l.name() + "' (" + l.kind().configName() + ")";
-  }
-
-  private String describeBound(Listener l) {
-    StringBuilder sb =
-        new StringBuilder(describe(l))
-            .append(" on ")
-            .append(l.bind())
-            .append(':')
-            .append(port(l.name()));
-    if (l.tls() != null) {
-      sb.append(", TLS engine ")
-          .append(TlsContextLoader.providerName())
-          .append(", protocols ")
-          .append(String.join("/", l.tls().protocols()))
-          .append(", client certificates ")
-          .append(l.tls().clientAuth().configName());
-    }
-    if (l.websocket() != null) {
-      sb.append(", WebSocket path ").append(l.websocket().path());
-    }
-    return sb.toString();
-  }
-
-  private static String openFileLimit() {
-    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.UnixOperatingSystemMXBean unix
-        ? Long.toString(unix.getMaxFileDescriptorCount())
-        : "unknown";
   }
 
   /** The port the first listener is bound to (useful when the config asked for port 0). */
@@ -317,11 +207,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
    * @throws IllegalArgumentException if there is no such listener
    */
   public int port(String listenerName) {
-    Channel ch = serverChannels.get(listenerName);
-    if (ch == null) {
-      throw new IllegalArgumentException("no listener named '" + listenerName + "'");
-    }
-    return ((InetSocketAddress) ch.localAddress()).getPort();
+    return listeners.port(listenerName);
   }
 
   @Override
@@ -420,12 +306,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
     if (sys != null) {
       sys.stop();
     }
-    if (tlsReloader != null) {
-      tlsReloader.shutdownNow();
-    }
-    for (Channel ch : serverChannels.values()) {
-      ch.close().syncUninterruptibly();
-    }
+    listeners.closeAll();
     closeConnections();
     // Shutting the event loops down closes every connection on them; with shuttingDown set, no
     // will is published.

@@ -13,16 +13,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -41,8 +34,7 @@ public final class Security implements AutoCloseable {
   private final SecurityConfig config;
   private final AbuseLimits abuse;
   private final BrokerStats stats;
-  private final List<Authenticator> chain;
-  private final ThreadPoolExecutor authExecutor;
+  private final AuthenticatorChain chain;
   private final ScheduledThreadPoolExecutor scheduler;
   private final ConnectionGuard guard;
   private final MemoryGuard memory;
@@ -59,18 +51,10 @@ public final class Security implements AutoCloseable {
     this.abuse = broker.abuse();
     this.stats = stats;
     this.acl = config.aclFile() == null ? Acl.ALLOW_ALL : loadAcl(config.aclFile());
-    this.chain = createChain(config);
+    this.scheduler = new ScheduledThreadPoolExecutor(1, daemon("starling-security"));
+    this.chain = AuthenticatorChain.create(config, scheduler, daemon("starling-auth"));
     this.guard = new ConnectionGuard(abuse, System::nanoTime);
     this.memory = MemoryGuard.forThisJvm(abuse.memoryHighWatermarkPercent());
-    this.authExecutor =
-        new ThreadPoolExecutor(
-            config.authThreads(),
-            config.authThreads(),
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(1024),
-            daemon("starling-auth"));
-    this.scheduler = new ScheduledThreadPoolExecutor(1, daemon("starling-security"));
     boolean stateless =
         config.aclFile() == null && abuse.maxPublishRate() == 0 && abuse.maxPublishBytesRate() == 0;
     this.sharedPolicy =
@@ -137,31 +121,6 @@ public final class Security implements AutoCloseable {
     }
   }
 
-  private static List<Authenticator> createChain(SecurityConfig config) throws IOException {
-    Map<String, AuthenticatorProvider> providers = new java.util.HashMap<>();
-    for (AuthenticatorProvider p : ServiceLoader.load(AuthenticatorProvider.class)) {
-      providers.putIfAbsent(p.name(), p);
-    }
-    List<Authenticator> chain = new ArrayList<>();
-    for (String name : config.authenticators()) {
-      AuthenticatorProvider p = providers.get(name);
-      if (p == null) {
-        throw new IOException(
-            "security.authenticators: no authenticator named '"
-                + name
-                + "' (known: "
-                + String.join(", ", new java.util.TreeSet<>(providers.keySet()))
-                + ")");
-      }
-      try {
-        chain.add(p.create(config, config.plugins().getOrDefault(name, Map.of())));
-      } catch (Exception e) {
-        throw new IOException("authenticator '" + name + "': " + e.getMessage(), e);
-      }
-    }
-    return List.copyOf(chain);
-  }
-
   private static java.util.concurrent.ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -177,7 +136,7 @@ public final class Security implements AutoCloseable {
    */
   public List<EnhancedAuthenticator> enhancedAuthenticators() {
     List<EnhancedAuthenticator> out = new ArrayList<>();
-    for (Authenticator a : chain) {
+    for (Authenticator a : chain.authenticators()) {
       if (a instanceof FileAuthenticator f) {
         out.add(new ScramSha512Authenticator(f::passwords));
       }
@@ -280,7 +239,10 @@ public final class Security implements AutoCloseable {
             peer.listenerName(),
             connect.version());
     pauseReading.run();
-    runChainAsync(request, connect, address, l -> loop.execute(() -> then.accept(l)));
+    chain.runAsync(
+        request,
+        r -> decide(r, connect, request.clientId(), address),
+        l -> loop.execute(() -> then.accept(l)));
   }
 
   /**
@@ -299,67 +261,17 @@ public final class Security implements AutoCloseable {
     then.accept(success(user, null, clientId));
   }
 
-  private void runChainAsync(
-      AuthRequest request, Connect connect, InetAddress address, Consumer<Login> then) {
-    AtomicBoolean done = new AtomicBoolean();
-    FutureTask<Login> task =
-        new FutureTask<>(
-            () -> {
-              Login l = runChain(request, connect, address);
-              if (done.compareAndSet(false, true)) {
-                then.accept(l);
-              }
-              return l;
-            });
-    try {
-      authExecutor.execute(task);
-    } catch (RejectedExecutionException e) {
-      log.warn("login of client {} refused: authentication queue full", request.clientId());
-      then.accept(new Login(ReasonCode.SERVER_BUSY, null));
-      return;
+  /** The login an authenticator's decision means; {@code null} when none of them decided. */
+  private Login decide(AuthResult r, Connect connect, String clientId, InetAddress address) {
+    if (r == null) {
+      return failed(ReasonCode.BAD_USER_NAME_OR_PASSWORD, connect, clientId, address);
     }
-    scheduler.schedule(
-        () -> {
-          if (done.compareAndSet(false, true)) {
-            task.cancel(true);
-            log.warn(
-                "login of client {} refused: authenticators took more than {} ms",
-                request.clientId(),
-                config.authTimeoutMillis());
-            then.accept(new Login(ReasonCode.SERVER_UNAVAILABLE, null));
-          }
-        },
-        config.authTimeoutMillis(),
-        TimeUnit.MILLISECONDS);
-  }
-
-  private Login runChain(AuthRequest request, Connect connect, InetAddress address) {
-    try {
-      for (Authenticator a : chain) {
-        AuthResult r = a.authenticate(request);
-        switch (r.outcome()) {
-          case ALLOW -> {
-            return success(r.username(), r.grants(), request.clientId());
-          }
-          case BAD_CREDENTIALS -> {
-            return failed(
-                ReasonCode.BAD_USER_NAME_OR_PASSWORD, connect, request.clientId(), address);
-          }
-          case NOT_AUTHORIZED -> {
-            return failed(ReasonCode.NOT_AUTHORIZED, connect, request.clientId(), address);
-          }
-          case CONTINUE -> {}
-        }
-      }
-      return failed(ReasonCode.BAD_USER_NAME_OR_PASSWORD, connect, request.clientId(), address);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Login(ReasonCode.SERVER_UNAVAILABLE, null);
-    } catch (Exception e) {
-      // The request's toString hides the password; exception messages are the backend's.
-      log.warn("authenticator failed for {}: {}", request, e.toString());
-      return new Login(ReasonCode.SERVER_UNAVAILABLE, null);
-    }
+    return switch (r.outcome()) {
+      case ALLOW -> success(r.username(), r.grants(), clientId);
+      case NOT_AUTHORIZED -> failed(ReasonCode.NOT_AUTHORIZED, connect, clientId, address);
+      case BAD_CREDENTIALS, CONTINUE ->
+          failed(ReasonCode.BAD_USER_NAME_OR_PASSWORD, connect, clientId, address);
+    };
   }
 
   private Login success(String user, AuthResult.TopicGrants grants, String id) {
@@ -388,13 +300,7 @@ public final class Security implements AutoCloseable {
 
   private void reloadIfChanged(FileWatch passwords, FileWatch acls) {
     if (passwords.changed()) {
-      for (Authenticator a : chain) {
-        try {
-          a.reload();
-        } catch (Exception e) {
-          log.error("password file reload failed, keeping the old one: {}", e.getMessage());
-        }
-      }
+      chain.reload();
     }
     if (acls.changed()) {
       try {
@@ -422,13 +328,6 @@ public final class Security implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
-    authExecutor.shutdownNow();
-    for (Authenticator a : chain) {
-      try {
-        a.close();
-      } catch (RuntimeException e) {
-        log.warn("closing an authenticator failed: {}", e.toString());
-      }
-    }
+    chain.close();
   }
 }

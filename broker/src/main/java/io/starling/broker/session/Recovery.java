@@ -267,8 +267,9 @@ public final class Recovery {
             queuedCount++;
           } else {
             Message msg = Persistence.message(m);
-            s.restoreInflight(
-                msg, m.qos(), m.retain(), m.subscriptionIds(), seq, f.packetId(), f.released());
+            s.flow()
+                .restoreInflight(
+                    msg, m.qos(), m.retain(), m.subscriptionIds(), seq, f.packetId(), f.released());
             inflightCount++;
           }
         });

@@ -13,13 +13,10 @@ import io.starling.broker.routing.SharedGroup;
 import io.starling.broker.routing.Subscriber;
 import io.starling.broker.threading.AnyThread;
 import io.starling.broker.threading.EventLoopOnly;
-import io.starling.codec.QoS;
-import io.starling.codec.packet.Will;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Future;
 import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
@@ -48,7 +45,7 @@ public final class Session implements Subscriber, Backpressure {
   private final SessionStorage storage;
 
   private final OutboundFlow flow;
-  private final SessionTimers timers = new SessionTimers();
+  private final SessionTimers timers;
 
   private volatile EventLoop owner;
 
@@ -101,6 +98,7 @@ public final class Session implements Subscriber, Backpressure {
     this.stats = stats;
     this.storage = new SessionStorage(this, clientId, limits, stats, copies);
     this.flow = new OutboundFlow(limits, stats, storage, () -> this.owner);
+    this.timers = new SessionTimers(storage::recordWillDone);
   }
 
   // ---- identity and ownership -----------------------------------------------------------------
@@ -407,12 +405,6 @@ public final class Session implements Subscriber, Backpressure {
     storage.restore(onDisk);
   }
 
-  /** Restores a message that was in flight when the broker stopped; resent with DUP on attach. */
-  void restoreInflight(
-      Message message, QoS qos, boolean retain, int[] ids, long seq, int packetId, boolean rel) {
-    flow.restoreInflight(message, qos, retain, ids, seq, packetId, rel);
-  }
-
   // ---- records of the store and the offline timers -------------------------------------------
 
   /** Records an inbound QoS 2 packet id received ({@code added}) or released. */
@@ -421,25 +413,8 @@ public final class Session implements Subscriber, Backpressure {
     storage.recordInbound(packetId, added);
   }
 
-  /** Keeps a will to publish when {@code timer} fires or the session ends [MQTT-3.1.3-9]. */
-  void setPendingWill(Will will, Future<?> timer) {
-    if (timers.takePendingWill() != null) {
-      storage.recordWillDone();
-    }
-    timers.setPendingWill(will, timer);
-  }
-
-  /** The will waiting for its delay, now no longer waiting (its timer cancelled), or null. */
-  Will takePendingWill() {
-    Will w = timers.takePendingWill();
-    if (w != null) {
-      storage.recordWillDone();
-    }
-    return w;
-  }
-
-  /** Sets the timer that ends this session when its expiry interval passes while offline. */
-  void setExpiryTimer(Future<?> timer) {
-    timers.setExpiryTimer(timer);
+  /** The offline timers: the delayed will and the session's expiry. */
+  SessionTimers timers() {
+    return timers;
   }
 }

@@ -68,12 +68,12 @@ public final class SessionLifecycle {
           if (cleanStart) {
             // A clean start ends the old session: a will waiting for its delay goes out now
             // [MQTT-3.1.3-9], and the new session starts empty [MQTT-3.1.2-4].
-            publishWill(s.takePendingWill(), s);
+            publishWill(s.timers().takePendingWill(), s);
             subscriptions.unsubscribeAll(s);
             s.clearMessages();
           } else {
             // The client came back in time: its delayed will is not sent [MQTT-3.1.3-9].
-            s.takePendingWill();
+            s.timers().takePendingWill();
           }
           s.moveTo(connection.eventLoop());
           connection.eventLoop().execute(() -> connection.onSessionReady(s, present));
@@ -117,19 +117,20 @@ public final class SessionLifecycle {
   @EventLoopOnly
   public void delayWill(Session s, Will will, long seconds) {
     int generation = s.generation();
-    s.setPendingWill(
-        will,
-        s.owner()
-            .schedule(
-                () ->
-                    s.execute(
-                        () -> {
-                          if (s.generation() == generation) {
-                            publishWill(s.takePendingWill(), s);
-                          }
-                        }),
-                seconds,
-                TimeUnit.SECONDS));
+    s.timers()
+        .setPendingWill(
+            will,
+            s.owner()
+                .schedule(
+                    () ->
+                        s.execute(
+                            () -> {
+                              if (s.generation() == generation) {
+                                publishWill(s.timers().takePendingWill(), s);
+                              }
+                            }),
+                    seconds,
+                    TimeUnit.SECONDS));
     s.storage().recordPendingWill(will, seconds);
   }
 
@@ -140,18 +141,19 @@ public final class SessionLifecycle {
   @EventLoopOnly
   public void expireAfter(Session s, long seconds) {
     int generation = s.generation();
-    s.setExpiryTimer(
-        s.owner()
-            .schedule(
-                () ->
-                    s.execute(
-                        () -> {
-                          if (s.generation() == generation && !s.isConnected()) {
-                            end(s);
-                          }
-                        }),
-                seconds,
-                TimeUnit.SECONDS));
+    s.timers()
+        .setExpiryTimer(
+            s.owner()
+                .schedule(
+                    () ->
+                        s.execute(
+                            () -> {
+                              if (s.generation() == generation && !s.isConnected()) {
+                                end(s);
+                              }
+                            }),
+                    seconds,
+                    TimeUnit.SECONDS));
   }
 
   /**
@@ -163,7 +165,7 @@ public final class SessionLifecycle {
     if (s.isDestroyed()) {
       return;
     }
-    publishWill(s.takePendingWill(), s);
+    publishWill(s.timers().takePendingWill(), s);
     sessions.remove(s);
     subscriptions.unsubscribeAll(s);
     s.destroy();

@@ -11,9 +11,16 @@ import java.util.concurrent.Future;
  */
 @EventLoopOnly
 final class SessionTimers {
+  /** Tells the store a delayed will is no longer waiting. */
+  private final Runnable willDone;
+
   private Will pendingWill;
   private Future<?> willTimer;
   private Future<?> expiryTimer;
+
+  SessionTimers(Runnable willDone) {
+    this.willDone = willDone;
+  }
 
   /** Keeps a will to publish when {@code timer} fires or the session ends; replaces any other. */
   void setPendingWill(Will will, Future<?> timer) {
@@ -26,6 +33,9 @@ final class SessionTimers {
   Will takePendingWill() {
     Will w = pendingWill;
     pendingWill = null;
+    if (w != null) {
+      willDone.run();
+    }
     if (willTimer != null) {
       willTimer.cancel(false);
       willTimer = null;
