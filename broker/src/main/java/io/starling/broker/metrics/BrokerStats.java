@@ -52,6 +52,26 @@ public final class BrokerStats {
     return now;
   }
 
+  /**
+   * Counts a new connection as {@link #connected} does, but only if fewer than {@code max} are
+   * connected; otherwise changes nothing and returns false. The check and the increment are one
+   * atomic step, so connections admitted on several threads at once never take the count over
+   * {@code max} ({@code limits.max_connections}). Each success is undone by one {@link
+   * #disconnected}.
+   */
+  public boolean tryConnect(long max) {
+    long now;
+    do {
+      now = clientsConnected.get();
+      if (now >= max) {
+        return false;
+      }
+    } while (!clientsConnected.compareAndSet(now, now + 1));
+    clientsTotal.increment();
+    clientsMaximum.accumulateAndGet(now + 1, Math::max);
+    return true;
+  }
+
   /** Counts a closed connection. */
   public void disconnected() {
     clientsConnected.decrementAndGet();

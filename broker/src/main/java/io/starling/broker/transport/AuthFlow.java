@@ -3,6 +3,7 @@ package io.starling.broker.transport;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.security.EnhancedAuthenticator.Outcome;
 import io.starling.broker.security.EnhancedAuthenticator.Step;
+import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.BinaryData;
@@ -14,6 +15,7 @@ import io.starling.codec.packet.PropertyId;
  * CONNECT and CONNACK, and re-authentication later. Created only for a CONNECT that names an
  * Authentication Method the broker supports. Event-loop only.
  */
+@EventLoopOnly
 final class AuthFlow {
   private final EnhancedAuthenticator authenticator;
   private EnhancedAuthenticator.Exchange exchange;

@@ -3,9 +3,11 @@ package io.starling.broker.transport;
 import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.model.Message;
 import io.starling.broker.security.ClientPolicy;
-import io.starling.codec.MqttVersion;
+import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.Topics;
+import io.starling.codec.packet.Disconnect;
+import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.PubAck;
@@ -20,82 +22,104 @@ import io.starling.codec.packet.UnsubAck;
 import io.starling.codec.packet.Unsubscribe;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What a connected client asks of the broker: PUBLISH (and its QoS 2 release), SUBSCRIBE and
- * UNSUBSCRIBE, checked against the limits agreed at CONNECT. Runs on the connection's event loop,
- * with its session attached.
+ * What a connected client sends, once its session is attached: PUBLISH (and its QoS 2 release),
+ * SUBSCRIBE and UNSUBSCRIBE, checked against the limits agreed at CONNECT; the acknowledgements of
+ * the broker's deliveries; and DISCONNECT. Shares the connection's {@link ConnectionState} with
+ * {@link MqttConnection} and {@link ConnectFlow}. One instance per connection; runs on the
+ * connection's event loop only.
  */
+@EventLoopOnly
 final class ClientRequests {
-  private final MqttConnection conn;
+  private static final Logger log = LoggerFactory.getLogger(ClientRequests.class);
 
-  ClientRequests(MqttConnection conn) {
-    this.conn = conn;
+  private final ConnectionState state;
+
+  ClientRequests(ConnectionState state) {
+    this.state = state;
   }
 
-  private boolean isV5() {
-    return conn.version() == MqttVersion.V5;
-  }
-
+  /**
+   * PUBLISH: checked against what was agreed, routed unless refused, and acknowledged (QoS 1 and 2)
+   * through the {@link AckBatcher}.
+   */
   void onPublish(Publish p) {
     String problem = problem(p);
     if (problem != null) {
       return; // the connection is closing already
     }
-    String topic = conn.aliases == null ? p.topic() : conn.aliases.resolve(p);
-    int maxLevels = conn.broker.config().limits().maxTopicLevels();
+    String topic = state.aliases() == null ? p.topic() : state.aliases().resolve(p);
+    int maxLevels = state.broker().config().limits().maxTopicLevels();
     if (Topics.count(topic) > maxLevels) {
-      conn.disconnect(
+      state.disconnect(
           ReasonCode.TOPIC_NAME_INVALID, "topic has more than " + maxLevels + " levels");
       return;
     }
-    var stats = conn.broker.stats();
-    stats.publishReceived.increment();
+    state.broker().stats().publishReceived.increment();
     if (!withinPublishRate(p)) {
       return;
     }
-    boolean route = true;
-    ReasonCode outcome = ReasonCode.SUCCESS;
-    if (topic.startsWith("$")) {
-      // Topics starting with $ are the broker's: drop the message, count it, and tell a 5.0
-      // client it was not allowed; a 3.1.1 client has no way to hear it.
-      stats.publishDroppedSys.increment();
-      route = false;
-      outcome = ReasonCode.NOT_AUTHORIZED;
-    } else if (!conn.policy.canPublish(topic)) {
-      // The ACL refuses it: 3.1.1 drops it silently (acknowledged, counted); 5.0 says 0x87.
-      stats.publishDenied.increment();
-      route = false;
-      outcome = ReasonCode.NOT_AUTHORIZED;
-    }
+    ReasonCode refusal = refusal(topic);
     switch (p.qos()) {
       case AT_MOST_ONCE -> {
-        if (route) {
+        if (refusal == null) {
           route(p, topic);
         }
       }
       case AT_LEAST_ONCE -> {
-        if (route && route(p, topic) == 0) {
-          outcome = ReasonCode.NO_MATCHING_SUBSCRIBERS;
-        }
-        conn.writeAck(new PubAck(p.packetId(), outcome, Properties.EMPTY));
+        ReasonCode outcome = refusal != null ? refusal : routeOutcome(p, topic);
+        state.acks().write(new PubAck(p.packetId(), outcome, Properties.EMPTY));
       }
       case EXACTLY_ONCE -> {
-        // Route on first receipt and remember the id until PUBREL, so that a resent PUBLISH
-        // (DUP) is not routed twice [MQTT-4.3.3-2]. A refused message is not remembered: its
-        // PUBREC of 0x80 or more ends the flow (no PUBREL follows), so keeping the id would eat
-        // the Receive Maximum and swallow the next message that reuses it [MQTT-4.3.3-9].
-        boolean first = route && conn.session.inboundQos2().add(p.packetId());
-        if (first) {
-          conn.session.recordInbound(p.packetId(), true);
-        }
-        if (first && route(p, topic) == 0) {
-          outcome = ReasonCode.NO_MATCHING_SUBSCRIBERS;
-        }
-        conn.writeAck(new PubRec(p.packetId(), outcome, Properties.EMPTY));
+        ReasonCode outcome = routeFirstReceipt(p, topic, refusal);
+        state.acks().write(new PubRec(p.packetId(), outcome, Properties.EMPTY));
       }
     }
+  }
+
+  /** Why a PUBLISH to {@code topic} is not routed (counted), or null if it is. */
+  private ReasonCode refusal(String topic) {
+    var stats = state.broker().stats();
+    if (topic.startsWith("$")) {
+      // Topics starting with $ are the broker's: drop the message, count it, and tell a 5.0
+      // client it was not allowed; a 3.1.1 client has no way to hear it.
+      stats.publishDroppedSys.increment();
+      return ReasonCode.NOT_AUTHORIZED;
+    }
+    if (!state.policy().canPublish(topic)) {
+      // The ACL refuses it: 3.1.1 drops it silently (acknowledged, counted); 5.0 says 0x87.
+      stats.publishDenied.increment();
+      return ReasonCode.NOT_AUTHORIZED;
+    }
+    return null;
+  }
+
+  /**
+   * Routes a QoS 2 PUBLISH on its first receipt and remembers the id until PUBREL, so that a resent
+   * PUBLISH (DUP) is not routed twice [MQTT-4.3.3-2]. A refused message is not remembered: its
+   * PUBREC of 0x80 or more ends the flow (no PUBREL follows), so keeping the id would eat the
+   * Receive Maximum and swallow the next message that reuses it [MQTT-4.3.3-9]. Returns the PUBREC
+   * reason code.
+   */
+  private ReasonCode routeFirstReceipt(Publish p, String topic, ReasonCode refusal) {
+    if (refusal != null) {
+      return refusal;
+    }
+    if (!state.session().inboundQos2().add(p.packetId())) {
+      return ReasonCode.SUCCESS; // a resend: routed already
+    }
+    state.session().recordInbound(p.packetId(), true);
+    return routeOutcome(p, topic);
+  }
+
+  /** Routes the message; 0x10 when nobody was subscribed, otherwise success. */
+  private ReasonCode routeOutcome(Publish p, String topic) {
+    return route(p, topic) == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
   }
 
   /**
@@ -104,22 +128,25 @@ final class ClientRequests {
    * DISCONNECT 0x96 first). Returns false when the packet is not to be processed.
    */
   private boolean withinPublishRate(Publish p) {
-    ClientPolicy policy = conn.policy;
+    ClientPolicy policy = state.policy();
     long ahead = policy.publishAhead(p.topic().length() + p.payload().readableBytes());
     if (ahead == 0) {
       return true;
     }
     if (policy.rateAction() == AbuseLimits.RateAction.THROTTLE) {
-      conn.throttle().pauseFor(ahead);
+      state.throttle().pauseFor(ahead);
       return true;
     }
-    conn.broker.stats().abuseRefused.increment();
-    conn.disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "over the publish rate limit");
+    state.broker().stats().abuseRefused.increment();
+    state.disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "over the publish rate limit");
     return false;
   }
 
   private int route(Publish p, String topic) {
-    return conn.broker.router().publish(Message.of(p, topic, conn.clientId, System.nanoTime()));
+    return state
+        .broker()
+        .router()
+        .publish(Message.of(p, topic, state.clientId(), System.nanoTime()));
   }
 
   /**
@@ -127,7 +154,7 @@ final class ClientRequests {
    * spec names and returns a description, otherwise {@code null}.
    */
   private String problem(Publish p) {
-    var protocol = conn.protocol;
+    var protocol = state.protocol();
     ReasonCode reason = null;
     String why = null;
     if (p.qos().value() > protocol.maximumQos()) {
@@ -136,13 +163,13 @@ final class ClientRequests {
     } else if (p.retained() && !protocol.retainAvailable()) {
       reason = ReasonCode.RETAIN_NOT_SUPPORTED; // [MQTT-3.2.2-14]
       why = "retained messages are not available";
-    } else if (isV5()) {
+    } else if (state.isV5()) {
       if (p.properties().contains(PropertyId.SUBSCRIPTION_IDENTIFIER)) {
         reason = ReasonCode.PROTOCOL_ERROR; // [MQTT-3.3.4-6]
         why = "a PUBLISH from a client carries a subscription identifier";
       } else if (p.properties().contains(PropertyId.TOPIC_ALIAS)) {
         TopicAliases.Problem alias =
-            conn.aliases == null ? TopicAliases.Problem.OUT_OF_RANGE : conn.aliases.check(p);
+            state.aliases() == null ? TopicAliases.Problem.OUT_OF_RANGE : state.aliases().check(p);
         if (alias == TopicAliases.Problem.OUT_OF_RANGE) {
           reason = ReasonCode.TOPIC_ALIAS_INVALID; // [MQTT-3.2.2-17] [MQTT-3.3.2-9]
           why = "topic alias above the maximum " + protocol.topicAliasMaximum();
@@ -157,7 +184,7 @@ final class ClientRequests {
       }
     }
     if (reason != null) {
-      conn.disconnect(reason, why);
+      state.disconnect(reason, why);
     }
     return why;
   }
@@ -170,58 +197,108 @@ final class ClientRequests {
     if (p.qos().value() == 0) {
       return false;
     }
-    Set<Integer> waiting = conn.session.inboundQos2();
+    Set<Integer> waiting = state.session().inboundQos2();
     if (p.qos().value() == 2 && waiting.contains(p.packetId())) {
       return false; // a resend of one already counted
     }
-    return waiting.size() >= conn.protocol.receiveMaximum();
+    return waiting.size() >= state.protocol().receiveMaximum();
   }
 
   void onPubRel(PubRel rel) {
-    boolean known = conn.session.inboundQos2().remove(rel.packetId());
+    boolean known = state.session().inboundQos2().remove(rel.packetId());
     if (known) {
-      conn.session.recordInbound(rel.packetId(), false);
+      state.session().recordInbound(rel.packetId(), false);
     }
     // PUBCOMP even for an unknown id, so the client can finish [MQTT-4.3.3-2]; 5.0 says so.
     ReasonCode reason =
-        known || !isV5() ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
-    conn.writeAck(new PubComp(rel.packetId(), reason, Properties.EMPTY));
+        known || !state.isV5() ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
+    state.acks().write(new PubComp(rel.packetId(), reason, Properties.EMPTY));
   }
 
   void onSubscribe(Subscribe sub) {
     int id = sub.properties().intValue(PropertyId.SUBSCRIPTION_IDENTIFIER).orElse(0);
     List<Subscription> requested = sub.subscriptions();
     boolean[] existed = new boolean[requested.size()];
-    var subscriptions = conn.broker.subscriptions();
+    var subscriptions = state.broker().subscriptions();
     // The ACL and abuse.max_subscriptions may refuse some filters; the rest are subscribed.
     List<ReasonCode> granted =
-        conn.policy.subscribe(
-            requested,
-            conn.session.subscriptions(),
-            allowed -> {
-              boolean[] had = new boolean[allowed.size()];
-              List<ReasonCode> codes = subscriptions.subscribe(conn.session, allowed, id, had);
-              for (int i = 0, j = 0; i < requested.size() && j < allowed.size(); i++) {
-                if (requested.get(i) == allowed.get(j)) {
-                  existed[i] = had[j++];
-                }
-              }
-              return codes;
-            });
-    conn.write(new SubAck(sub.packetId(), granted, Properties.EMPTY));
-    subscriptions.sendRetained(conn.session, sub.subscriptions(), granted, id, existed);
+        state
+            .policy()
+            .subscribe(
+                requested,
+                state.session().subscriptions(),
+                allowed -> {
+                  boolean[] had = new boolean[allowed.size()];
+                  List<ReasonCode> codes =
+                      subscriptions.subscribe(state.session(), allowed, id, had);
+                  for (int i = 0, j = 0; i < requested.size() && j < allowed.size(); i++) {
+                    if (requested.get(i) == allowed.get(j)) {
+                      existed[i] = had[j++];
+                    }
+                  }
+                  return codes;
+                });
+    state.writer().write(new SubAck(sub.packetId(), granted, Properties.EMPTY));
+    subscriptions.sendRetained(state.session(), sub.subscriptions(), granted, id, existed);
   }
 
   void onUnsubscribe(Unsubscribe u) {
-    boolean[] existed = conn.broker.subscriptions().unsubscribe(conn.session, u.filters());
+    boolean[] existed = state.broker().subscriptions().unsubscribe(state.session(), u.filters());
     List<ReasonCode> codes = new ArrayList<>(existed.length);
-    if (isV5()) {
+    if (state.isV5()) {
       // One code per filter [MQTT-3.11.3-1]; 3.1.1 has none.
       for (boolean e : existed) {
         codes.add(e ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
       }
     }
     // UNSUBACK even when nothing matched [MQTT-3.10.4-5].
-    conn.write(new UnsubAck(u.packetId(), codes, Properties.EMPTY));
+    state.writer().write(new UnsubAck(u.packetId(), codes, Properties.EMPTY));
+  }
+
+  /** PUBACK: the client has a QoS 1 delivery. */
+  void onPubAck(PubAck ack) {
+    expectKnown(state.session().onPubAck(ack.packetId()), ack);
+  }
+
+  /** PUBREC: the client has a QoS 2 delivery (or refused it, 0x80 and above). */
+  void onPubRec(PubRec rec) {
+    expectKnown(state.session().onPubRec(rec.packetId(), !rec.reasonCode().isError()), rec);
+  }
+
+  /** PUBCOMP: a QoS 2 delivery is complete. */
+  void onPubComp(PubComp comp) {
+    expectKnown(state.session().onPubComp(comp.packetId()), comp);
+  }
+
+  private void expectKnown(boolean known, MqttPacket ack) {
+    if (!known) {
+      // There is no answer to an acknowledgement of an unknown id; ignore it as most brokers do.
+      log.debug("client {}: {} for an unknown packet id", state.clientId(), ack.type());
+    }
+  }
+
+  /**
+   * DISCONNECT: the connection closes; a 5.0 client may change the session expiry, unless it was 0
+   * (section 3.14.2.2.2). The will is discarded unless the reason asks for it [MQTT-3.14.4-3].
+   */
+  void onDisconnect(Disconnect d) {
+    if (state.isV5()) {
+      OptionalLong expiry = d.properties().longValue(PropertyId.SESSION_EXPIRY_INTERVAL);
+      if (expiry.isPresent()) {
+        if (state.sessionExpirySeconds() == 0 && expiry.getAsLong() != 0) {
+          // A session that was to end with the connection cannot be kept now (section 3.14.2.2.2).
+          state.disconnect(
+              ReasonCode.PROTOCOL_ERROR, "session expiry changed from 0 on DISCONNECT");
+          return;
+        }
+        state.changeSessionExpiry(
+            Math.min(expiry.getAsLong(), state.protocol().maxSessionExpirySeconds()));
+      }
+    }
+    // The will is discarded on a normal DISCONNECT [MQTT-3.14.4-3]; 0x04 asks for it.
+    if (d.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL) {
+      state.discardWill();
+    }
+    state.closeNow();
   }
 }

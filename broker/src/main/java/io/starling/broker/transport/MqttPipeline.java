@@ -8,14 +8,17 @@ import io.starling.codec.netty.MqttDecoder;
  * The handlers of one MQTT connection, from socket to session:
  *
  * <pre>
- *   bytes -> MqttDecoder -> MqttConnection (which encodes what it writes) -> bytes
+ *   bytes -> MqttDecoder -> MqttConnection
+ *   MqttConnection's PacketWriter (encodes what the connection writes) -> bytes
  * </pre>
  *
  * Two handlers per plain TCP connection and nothing else, because every handler costs memory on
- * every idle connection; {@link ListenerInitializer} puts TLS and WebSocket handlers in front of
- * them for the other listener kinds. There is no flush-consolidation handler: the connection
- * flushes once per read batch and deliveries once per session per batch. One instance per listener;
- * the encoder is shared by all its connections.
+ * every idle connection: there is no encoder handler, the connection encodes what it writes itself.
+ * {@link ListenerInitializer} puts TLS and WebSocket handlers in front of them for the other
+ * listener kinds. There is no flush-consolidation handler: the connection flushes once per read
+ * batch and deliveries once per session per batch. One instance per listener, sharing its decoder
+ * limits; every connection gets a decoder and a connection handler of its own. {@link #configure}
+ * runs on the new channel's event loop.
  */
 public final class MqttPipeline {
   private final BrokerContext broker;

@@ -1,6 +1,7 @@
 package io.starling.broker.transport;
 
 import io.netty.channel.Channel;
+import io.starling.broker.routing.Backpressure;
 import io.starling.broker.threading.EventLoopOnly;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -8,8 +9,9 @@ import java.util.function.BooleanSupplier;
 /**
  * Pauses reading from a client's socket, so TCP pushes back on it instead of the broker buffering:
  * for a client over its publish rate ({@link #pauseFor}, one instance per throttled connection,
- * made on first use), and for everyone while memory is over the high-water mark ({@link
- * #pauseWhileMemoryHigh}).
+ * made on first use), for a publisher whose subscribers are congested ({@link #pauseUntilDrained}),
+ * and for everyone while memory is over the high-water mark ({@link #pauseWhileMemoryHigh}). Runs
+ * on the channel's event loop.
  */
 @EventLoopOnly
 final class ReadThrottle {
@@ -48,6 +50,18 @@ final class ReadThrottle {
     }
     throttled = false;
     channel.config().setAutoRead(true);
+  }
+
+  /**
+   * Stops reading {@code channel} until {@code congested} drains, so that publishers slow down to
+   * what subscribers take. A subscriber that takes nothing at all cannot hold its publishers for
+   * more than a second: reading resumes then, and the queue's overflow policy applies.
+   */
+  static void pauseUntilDrained(Channel channel, Backpressure congested) {
+    channel.config().setAutoRead(false);
+    Runnable resume = () -> channel.config().setAutoRead(true);
+    congested.whenDrained(() -> channel.eventLoop().execute(resume));
+    channel.eventLoop().schedule(resume, 1, TimeUnit.SECONDS);
   }
 
   /** Stops reading {@code channel} until {@code memoryHigh} says false again. */

@@ -1,5 +1,6 @@
 package io.starling.broker.transport;
 
+import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.Publish;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import java.util.Map;
  * broker gives the first topics it sends an alias each, up to the client's maximum [MQTT-3.3.2-11],
  * and then sends those topics as an empty name with the alias.
  */
+@EventLoopOnly
 final class TopicAliases {
   /** Why an inbound alias was refused. */
   enum Problem {

@@ -1,0 +1,370 @@
+package io.starling.broker.transport;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.starling.broker.config.Protocol;
+import io.starling.broker.security.EnhancedAuthenticator;
+import io.starling.broker.security.Login;
+import io.starling.broker.session.Session;
+import io.starling.broker.session.SessionConnection;
+import io.starling.broker.threading.EventLoopOnly;
+import io.starling.codec.MalformedPacketException;
+import io.starling.codec.MqttVersion;
+import io.starling.codec.PacketType;
+import io.starling.codec.ReasonCode;
+import io.starling.codec.packet.Auth;
+import io.starling.codec.packet.ConnAck;
+import io.starling.codec.packet.Connect;
+import io.starling.codec.packet.MqttPacket;
+import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.Property;
+import io.starling.codec.packet.PropertyId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a client gets in, from its first packet to CONNACK: the checks of CONNECT, the enhanced
+ * authentication exchange (5.0 section 4.12) and later re-authentication, the connection's place
+ * under {@code limits.max_connections}, the login (off the event loop when an authenticator runs)
+ * and the session takeover; or the refusal with CONNACK and a reason code.
+ *
+ * <pre>
+ *   CONNECT -> checks -> [AUTH ... AUTH] -> place reserved -> login -> takeover -> CONNACK
+ *                 \-----------\-----------------\--------------\--> CONNACK refusal, close
+ * </pre>
+ *
+ * Once the login succeeds it fills in the {@link ConnectionState} and starts the keep-alive. One
+ * instance per connection; runs on the channel's event loop only, including where security answers
+ * a login.
+ */
+@EventLoopOnly
+final class ConnectFlow {
+  private static final Logger log = LoggerFactory.getLogger(ConnectFlow.class);
+
+  private final ConnectionState state;
+  private final KeepAlive timer;
+  private final SessionConnection connection;
+  private final ChannelHandlerContext ctx;
+  private final Protocol protocol;
+
+  private boolean connectSeen;
+
+  /** Whether this connection holds a place under {@code limits.max_connections}. */
+  private boolean counted;
+
+  /** Enhanced authentication, when CONNECT named a method; null otherwise. */
+  private AuthFlow auth;
+
+  /** The CONNECT whose AUTH exchange is under way; null otherwise. */
+  private Connect authenticating;
+
+  /** The user name enhanced authentication established, or null. */
+  private String authenticatedUser;
+
+  /** The CONNACK properties, from the login until the session is ready. */
+  private Properties connAckProperties = Properties.EMPTY;
+
+  /**
+   * @param connection the connection that takes the session over (the handler {@code state} belongs
+   *     to)
+   */
+  ConnectFlow(ConnectionState state, KeepAlive timer, SessionConnection connection) {
+    this.state = state;
+    this.timer = timer;
+    this.connection = connection;
+    this.ctx = state.ctx();
+    this.protocol = state.protocol();
+  }
+
+  /** A socket that sends no CONNECT in time is closed [MQTT-3.1.4-1 and section 3.1]. */
+  void awaitConnect() {
+    timer.armTimeout(
+        connectTimeoutSeconds(),
+        () -> {
+          if (!connectSeen) {
+            log.debug("{}: no CONNECT in time, closing", ctx.channel().remoteAddress());
+            ctx.close();
+          }
+        });
+  }
+
+  boolean isConnectSeen() {
+    return connectSeen;
+  }
+
+  /** The connection's first packet: a CONNECT, or the connection closes. */
+  void onFirstPacket(MqttPacket packet) {
+    if (packet instanceof Connect c) {
+      onConnect(c);
+    } else {
+      // The decoder refuses this already; belt and braces [MQTT-3.1.0-1].
+      ctx.close();
+    }
+  }
+
+  /** Whether an AUTH exchange between CONNECT and CONNACK is under way. */
+  boolean isAuthenticating() {
+    return authenticating != null;
+  }
+
+  /** A packet that came while {@link #isAuthenticating}: only AUTH may [MQTT-3.14.0-1]. */
+  void onPacketWhileAuthenticating(MqttPacket packet) {
+    if (packet.type() == PacketType.AUTH) {
+      onAuth((Auth) packet);
+    } else {
+      // Only AUTH may come before CONNACK, and no DISCONNECT may precede it [MQTT-3.14.0-1].
+      log.debug("client {}: {} during authentication, closing", state.clientId(), packet.type());
+      state.closeNow();
+    }
+  }
+
+  /**
+   * Answers a malformed CONNECT with a CONNACK refusal where the spec asks for one; returns false,
+   * doing nothing, for any other malformed packet.
+   */
+  boolean refusedMalformedConnect(MalformedPacketException bad) {
+    if (connectSeen || !bad.isConnect()) {
+      return false;
+    }
+    ReasonCode reason = bad.reasonCode();
+    if (reason == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
+      // A level we do not speak gets CONNACK 0x01 in the 3.1.1 format, then close [MQTT-3.1.2-2].
+      refuse(reason, null);
+      return true;
+    }
+    if (bad.version() == MqttVersion.V5) {
+      // A 5.0 CONNECT that breaks the rules may be answered with CONNACK and a reason code
+      // [MQTT-4.13.1-1].
+      state.writer().useVersion(MqttVersion.V5);
+      refuse(reason.isAllowedIn(PacketType.CONNACK) ? reason : ReasonCode.MALFORMED_PACKET, null);
+      return true;
+    }
+    return false;
+  }
+
+  private void onConnect(Connect c) {
+    connectSeen = true;
+    timer.cancel();
+    state.writer().useVersion(c.version());
+    ReasonCode refusal = ConnectChecks.refusal(c, protocol);
+    if (refusal != null) {
+      refuse(refusal, ConnectChecks.refusalProperties(refusal, protocol));
+      return;
+    }
+    String method =
+        state.isV5()
+            ? c.properties().stringValue(PropertyId.AUTHENTICATION_METHOD).orElse(null)
+            : null;
+    if (method == null) {
+      accept(c, Properties.EMPTY);
+      return;
+    }
+    EnhancedAuthenticator authenticator = state.broker().enhancedAuthenticator(method);
+    if (authenticator == null) {
+      refuse(ReasonCode.BAD_AUTHENTICATION_METHOD, null); // [MQTT-4.12.0-1]
+      return;
+    }
+    auth = new AuthFlow(authenticator);
+    authenticating = c;
+    onConnectAuthStep(auth.start(c.properties(), false));
+  }
+
+  /** One step of the AUTH exchange between CONNECT and CONNACK (section 4.12). */
+  private void onConnectAuthStep(EnhancedAuthenticator.Step step) {
+    switch (step.outcome()) {
+      case CONTINUE -> {
+        state.writer().write(auth.toClient(step)); // [MQTT-4.12.0-2]
+        state.writer().flush();
+        if (!timer.isArmed()) {
+          // The exchange has as long as CONNECT had to arrive.
+          timer.armTimeout(connectTimeoutSeconds(), this::closeIfStillAuthenticating);
+        }
+      }
+      case SUCCESS -> {
+        auth.finish();
+        Connect c = authenticating;
+        authenticating = null;
+        authenticatedUser = step.username();
+        timer.cancel();
+        accept(c, auth.properties(step)); // [MQTT-4.12.0-5]
+      }
+      case FAILURE -> {
+        auth.finish();
+        authenticating = null;
+        refuse(ReasonCode.NOT_AUTHORIZED, null); // [MQTT-4.12.0-4]
+      }
+    }
+  }
+
+  private void closeIfStillAuthenticating() {
+    if (authenticating != null) {
+      ctx.close();
+    }
+  }
+
+  private long connectTimeoutSeconds() {
+    return state.broker().config().limits().connectTimeoutSeconds();
+  }
+
+  /**
+   * AUTH: continues the exchange between CONNECT and CONNACK, or re-authenticates a connected
+   * client (section 4.12.1). Without a method in CONNECT it is a protocol error [MQTT-4.12.0-7].
+   */
+  void onAuth(Auth a) {
+    if (auth == null) {
+      state.disconnect(
+          ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method in CONNECT");
+      return;
+    }
+    String problem = auth.problem(a);
+    if (problem != null) {
+      state.disconnect(ReasonCode.PROTOCOL_ERROR, problem);
+    } else if (authenticating != null) {
+      onConnectAuthStep(auth.next(a));
+    } else {
+      onReauthenticationStep(
+          a.reasonCode() == ReasonCode.REAUTHENTICATE
+              ? auth.start(a.properties(), true)
+              : auth.next(a));
+    }
+  }
+
+  /** One step of a re-authentication; its failure ends the connection [MQTT-4.12.1-2]. */
+  private void onReauthenticationStep(EnhancedAuthenticator.Step step) {
+    switch (step.outcome()) {
+      case CONTINUE -> state.writer().write(auth.toClient(step));
+      case SUCCESS -> {
+        auth.finish();
+        authenticatedUser = step.username();
+        state.writer().write(auth.toClient(step));
+      }
+      case FAILURE -> {
+        auth.finish();
+        state.disconnect(ReasonCode.NOT_AUTHORIZED, "re-authentication failed");
+      }
+    }
+  }
+
+  /** Goes on with a CONNECT that passed its checks (and its enhanced authentication, if any). */
+  private void accept(Connect c, Properties authProperties) {
+    String id = c.clientId();
+    String assigned = null;
+    if (id.isEmpty()) {
+      // The broker picks a unique identifier [MQTT-3.1.3-6] and, in 5.0, says which
+      // [MQTT-3.2.2-16].
+      id = "auto-" + UUID.randomUUID();
+      assigned = c.version() == MqttVersion.V5 ? id : null;
+    }
+    // The place is taken now, atomically, and given back when the connection ends, however it
+    // ends: two CONNECTs on two loops cannot both take the last one.
+    if (!state.broker().stats().tryConnect(state.broker().config().limits().maxConnections())) {
+      refuse(ReasonCode.SERVER_UNAVAILABLE, null);
+      return;
+    }
+    counted = true;
+    String chosenId = id;
+    String assignedId = assigned;
+    login(c, id, login -> onLogin(c, chosenId, assignedId, authProperties, login));
+  }
+
+  /** Asks security whether the client may in; {@code then} runs on this event loop. */
+  private void login(Connect c, String id, Consumer<Login> then) {
+    var security = state.broker().security();
+    var peer = ConnectionAttributes.peerOf(ctx.channel());
+    if (authenticatedUser != null) {
+      security.loginAuthenticated(authenticatedUser, id, peer.inetAddress(), then);
+      return;
+    }
+    // Authentication runs off the event loop; reading pauses meanwhile, and the answer comes back
+    // on the loop.
+    var config = ctx.channel().config();
+    security.login(
+        c,
+        id,
+        peer,
+        ctx.executor(),
+        () -> config.setAutoRead(false),
+        login -> {
+          config.setAutoRead(true);
+          then.accept(login);
+        });
+  }
+
+  /** CONNECT continues here once security has decided, on this event loop. */
+  private void onLogin(
+      Connect c, String id, String assigned, Properties authProperties, Login login) {
+    if (!login.isSuccess()) {
+      refuse(login.reason(), null);
+      return;
+    }
+    if (!ctx.channel().isActive()) {
+      return; // the client left while it was being authenticated
+    }
+    ConnectTerms terms = ConnectTerms.of(c, protocol);
+    TopicAliases aliases = null;
+    if (state.isV5()) {
+      connAckProperties = connAckProperties(c, terms, assigned, authProperties);
+      if (protocol.topicAliasMaximum() > 0 || terms.topicAliasMaximum() > 0) {
+        aliases = new TopicAliases(protocol.topicAliasMaximum(), terms.topicAliasMaximum());
+      }
+    }
+    state.loggedIn(id, login.policy(), terms, c.will(), aliases);
+    timer.start(terms.keepAliveSeconds(), this::keepAliveExpired);
+    state.broker().lifecycle().takeOver(id, connection, c.cleanStart());
+  }
+
+  /** The CONNACK properties of an accepted 5.0 connection, with those of enhanced auth. */
+  private Properties connAckProperties(
+      Connect c, ConnectTerms terms, String assigned, Properties authProperties) {
+    int max = state.broker().config().limits().maxPacketSizeBytes();
+    Properties props = terms.connAckProperties(c, protocol, assigned, max);
+    if (authProperties.isEmpty()) {
+      return props;
+    }
+    List<Property> all = new ArrayList<>(props.entries());
+    all.addAll(authProperties.entries());
+    return Properties.of(all);
+  }
+
+  /** 1.5 times the keep-alive went by without a packet [MQTT-3.1.2-22]; the will is published. */
+  private void keepAliveExpired() {
+    log.debug("client {}: keep-alive expired", state.clientId());
+    state.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 times the keep-alive");
+  }
+
+  /**
+   * The session is this connection's now: answers CONNACK [MQTT-3.2.0-1] and attaches the session,
+   * which sends what it kept. Returns false when the client went away meanwhile: the session is
+   * attached all the same, for the caller to end the connection in order.
+   */
+  boolean onSessionReady(Session s, boolean sessionPresent) {
+    state.useSession(s);
+    s.readFilter(state.policy().receiveFilter()); // the ACL applies to deliveries
+    if (!ctx.channel().isActive()) {
+      s.attach(connection, state.sessionExpirySeconds());
+      return false;
+    }
+    state.writer().write(new ConnAck(sessionPresent, ReasonCode.SUCCESS, connAckProperties));
+    state.connAckSent();
+    connAckProperties = Properties.EMPTY;
+    s.attach(connection, state.sessionExpirySeconds());
+    return true;
+  }
+
+  /** Refuses the CONNECT with CONNACK {@code reason}, then closes; no will is published. */
+  private void refuse(ReasonCode reason, Properties properties) {
+    state.discardWill();
+    state.endWith(new ConnAck(false, reason, properties == null ? Properties.EMPTY : properties));
+  }
+
+  /** The connection ended: gives its place under {@code limits.max_connections} back, once. */
+  void connectionEnded() {
+    if (counted) {
+      counted = false;
+      state.broker().stats().disconnected();
+    }
+  }
+}
