@@ -265,6 +265,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
   }
 
   /** The extension hooks plugged in at start (or {@link Hooks#NONE}). */
+  @Override
   public Hooks hooks() {
     return hooks;
   }

@@ -5,7 +5,8 @@ import io.starling.codec.ReasonCode;
 
 /**
  * What an {@link InboundPublishHook} decided: the message to route (the one it was given, or a
- * changed copy sharing or replacing its payload), or a refusal. A refused QoS 1/2 message is
+ * changed copy sharing or replacing its payload; a replaced payload buffer passes to the broker,
+ * which releases it once the message is routed), or a refusal. A refused QoS 1/2 message is
  * acknowledged with the reason code (5.0 PUBACK/PUBREC; 3.1.1 has no way to say it) and goes
  * nowhere.
  *

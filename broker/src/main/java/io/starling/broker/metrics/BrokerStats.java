@@ -28,6 +28,9 @@ public final class BrokerStats {
   /** PUBLISH packets the ACL refused (3.1.1 drops them silently). */
   public final LongAdder publishDenied = new LongAdder();
 
+  /** PUBLISH packets an extension's inbound-publish hook refused. */
+  public final LongAdder publishRefusedByExtension = new LongAdder();
+
   /** Subscriptions the ACL refused. */
   public final LongAdder subscribeDenied = new LongAdder();
 
@@ -43,14 +46,6 @@ public final class BrokerStats {
   public final AtomicLong subscriptions = new AtomicLong();
   public final AtomicLong queuedMessages = new AtomicLong();
   public final AtomicLong persistentSessions = new AtomicLong();
-
-  /** Counts a new connection and returns how many are connected now. */
-  public long connected() {
-    clientsTotal.increment();
-    long now = clientsConnected.incrementAndGet();
-    clientsMaximum.accumulateAndGet(now, Math::max);
-    return now;
-  }
 
   /**
    * Counts a new connection as {@link #connected} does, but only if fewer than {@code max} are

@@ -93,6 +93,7 @@ public final class SysPublisher {
     publish("publish/messages/dropped/sys", s.publishDroppedSys.sum());
     // security: what the ACL and the abuse limits refused
     publish("publish/messages/dropped/denied", s.publishDenied.sum());
+    publish("publish/messages/dropped/extension", s.publishRefusedByExtension.sum());
     publish("subscriptions/denied", s.subscribeDenied.sum());
     publish("security/deliveries/denied", s.deliveriesDenied.sum());
     publish("security/logins/failed", s.loginsFailed.sum());

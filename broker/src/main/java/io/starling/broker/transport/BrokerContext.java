@@ -1,6 +1,7 @@
 package io.starling.broker.transport;
 
 import io.starling.broker.config.BrokerConfig;
+import io.starling.broker.extension.Hooks;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.routing.Router;
 import io.starling.broker.security.EnhancedAuthenticator;
@@ -38,6 +39,11 @@ public interface BrokerContext {
 
   /** Where sessions begin and end: takeover, disconnection, expiry, wills. */
   SessionLifecycle lifecycle();
+
+  /** The extension hooks plugged into this broker; none by default. */
+  default Hooks hooks() {
+    return Hooks.NONE;
+  }
 
   /** The store when persistence is on, otherwise {@code null}. */
   default Persistence persistence() {

@@ -1,6 +1,8 @@
 package io.starling.broker.transport;
 
 import io.starling.broker.config.AbuseLimits;
+import io.starling.broker.extension.Hooks;
+import io.starling.broker.extension.PublishVerdict;
 import io.starling.broker.model.Message;
 import io.starling.broker.security.ClientPolicy;
 import io.starling.broker.threading.EventLoopOnly;
@@ -68,7 +70,7 @@ final class ClientRequests {
     switch (p.qos()) {
       case AT_MOST_ONCE -> {
         if (refusal == null) {
-          route(p, topic);
+          routeOutcome(p, topic);
         }
       }
       case AT_LEAST_ONCE -> {
@@ -114,12 +116,43 @@ final class ClientRequests {
       return ReasonCode.SUCCESS; // a resend: routed already
     }
     state.session().recordInbound(p.packetId(), true);
-    return routeOutcome(p, topic);
+    ReasonCode outcome = routeOutcome(p, topic);
+    if (outcome.isError()) { // an extension refused it: as above, its id is not kept
+      state.session().inboundQos2().remove(p.packetId());
+      state.session().recordInbound(p.packetId(), false);
+    }
+    return outcome;
   }
 
-  /** Routes the message; 0x10 when nobody was subscribed, otherwise success. */
+  /**
+   * Runs the inbound-publish hooks (the plug point before routing), then routes the message: the
+   * reason code of a hook's refusal, 0x10 when nobody was subscribed, otherwise success.
+   */
   private ReasonCode routeOutcome(Publish p, String topic) {
-    return route(p, topic) == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
+    Message m = Message.of(p, topic, state.clientId(), System.nanoTime());
+    Hooks hooks = state.broker().hooks();
+    if (hooks.hasInboundPublish()) {
+      PublishVerdict v = hooks.inboundPublish(state.clientId(), state.policy().username(), m);
+      if (v.isRefused()) {
+        state.broker().stats().publishRefusedByExtension.increment();
+        return v.refusal();
+      }
+      if (v.message().payload() != m.payload()) {
+        // A new payload from a hook is the broker's now: released once routed (the router
+        // retains what it keeps).
+        try {
+          return outcome(state.broker().router().publish(v.message()));
+        } finally {
+          v.message().payload().release();
+        }
+      }
+      m = v.message();
+    }
+    return outcome(state.broker().router().publish(m));
+  }
+
+  private static ReasonCode outcome(int deliveries) {
+    return deliveries == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
   }
 
   /**
@@ -140,13 +173,6 @@ final class ClientRequests {
     state.broker().stats().abuseRefused.increment();
     state.disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "over the publish rate limit");
     return false;
-  }
-
-  private int route(Publish p, String topic) {
-    return state
-        .broker()
-        .router()
-        .publish(Message.of(p, topic, state.clientId(), System.nanoTime()));
   }
 
   /**
@@ -299,6 +325,7 @@ final class ClientRequests {
     if (d.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL) {
       state.discardWill();
     }
+    state.disconnectedByClient();
     state.closeNow();
   }
 }

@@ -2,6 +2,7 @@ package io.starling.broker.transport;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.starling.broker.config.Protocol;
+import io.starling.broker.extension.Hooks;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.security.Login;
 import io.starling.broker.session.Session;
@@ -346,6 +347,12 @@ final class ConnectFlow {
     if (!ctx.channel().isActive()) {
       s.attach(connection, state.sessionExpirySeconds());
       return false;
+    }
+    Hooks hooks = state.broker().hooks();
+    if (hooks.hasLifecycle()) {
+      String user = state.policy().username();
+      var address = ctx.channel().remoteAddress();
+      hooks.lifecycle(l -> l.onConnected(state.clientId(), user, state.version(), address));
     }
     state.writer().write(new ConnAck(sessionPresent, ReasonCode.SUCCESS, connAckProperties));
     state.connAckSent();

@@ -63,6 +63,9 @@ final class ConnectionState {
   /** Refused, or closing after DISCONNECT: nothing the client sends is processed any more. */
   private boolean closing;
 
+  /** The client sent DISCONNECT (for the lifecycle listeners). */
+  private boolean disconnectedByClient;
+
   ConnectionState(BrokerContext broker, ChannelHandlerContext ctx) {
     this.broker = broker;
     this.protocol = broker.config().protocol();
@@ -191,6 +194,16 @@ final class ConnectionState {
   /** Whether the connection was refused or is closing: nothing more is processed. */
   boolean isClosing() {
     return closing;
+  }
+
+  /** The client sent DISCONNECT: the connection ends at its request. */
+  void disconnectedByClient() {
+    disconnectedByClient = true;
+  }
+
+  /** Whether the client ended the connection with DISCONNECT. */
+  boolean isDisconnectedByClient() {
+    return disconnectedByClient;
   }
 
   /** Closes at once, without a word to the client. */

@@ -204,6 +204,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     Backpressure congested = broker.router().dispatch();
     state.acks().flush();
     ctx.flush();
+    if (congested == null && broker.persistence() != null && broker.persistence().isCongested()) {
+      congested = broker.persistence()::whenDrained; // the storage thread is falling behind
+    }
     if (congested != null) {
       ReadThrottle.pauseUntilDrained(ctx.channel(), congested);
     }
@@ -266,6 +269,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       w = null;
     }
     s.detach();
+    if (broker.hooks().hasLifecycle()) {
+      boolean byClient = state.isDisconnectedByClient();
+      broker.hooks().lifecycle(l -> l.onDisconnected(s.clientId(), byClient));
+    }
     broker.lifecycle().disconnected(s, state.sessionExpirySeconds(), w);
   }
 

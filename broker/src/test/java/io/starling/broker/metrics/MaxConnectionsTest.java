@@ -1,8 +1,7 @@
-package io.starling.broker.transport;
+package io.starling.broker.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.starling.broker.metrics.BrokerStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
