@@ -201,4 +201,39 @@ class RouterTest {
     assertThat(payload.refCnt()).isEqualTo(1);
     payload.release();
   }
+
+  @Test
+  void aFullMailboxLeavesItsBatchesWithThePublisherAndDeliversThemInOrderOnceItDrains()
+      throws Exception {
+    Recorder r = subscribe("full");
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    subscriberLoop.execute(
+        () -> {
+          try {
+            release.await(); // the subscriber's loop is busy: its mailbox fills up
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    int n = Mailbox.CAPACITY + 100; // one batch per dispatch: more batches than the mailbox holds
+    List<Backpressure> answers = new java.util.ArrayList<>();
+    publisherLoop
+        .submit(
+            () -> {
+              for (int i = 0; i < n; i++) {
+                ByteBuf p = Unpooled.copiedBuffer(Integer.toString(i), StandardCharsets.UTF_8);
+                router.publish("full", p, QoS.AT_MOST_ONCE, false);
+                p.release();
+                answers.add(router.dispatch());
+              }
+            })
+        .get();
+    assertThat(answers.get(n - 1)).as("the publisher is told to pause").isNotNull();
+    assertThat(r.received).as("nothing delivered while the loop is busy").isEmpty();
+    release.countDown();
+    await().atMost(java.time.Duration.ofSeconds(20)).until(() -> r.received.size() == n);
+    for (int i = 0; i < n; i++) {
+      assertThat(r.received.get(i)).isEqualTo(Integer.toString(i));
+    }
+  }
 }
