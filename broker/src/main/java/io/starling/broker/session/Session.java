@@ -69,21 +69,15 @@ public final class Session implements Subscriber, Backpressure {
 
   private Set<Integer> inboundQos2;
 
+  /** A session without persistence or hooks (tests, benchmarks). */
   public Session(String clientId, EventLoop owner, Limits limits, BrokerStats stats) {
-    this(clientId, owner, limits, stats, null);
+    this(clientId, owner, limits, stats, null, Hooks.NONE);
   }
 
   /**
-   * A session whose state goes to the store of {@code copies} while it is persistent.
-   *
-   * @param copies routing's view of the store, or {@code null} when persistence is off
+   * A session whose state goes to the store of {@code copies} (null: persistence off) while it is
+   * persistent, and whose deliveries pass the delivery hooks of {@code hooks}.
    */
-  public Session(
-      String clientId, EventLoop owner, Limits limits, BrokerStats stats, StoredCopies copies) {
-    this(clientId, owner, limits, stats, copies, Hooks.NONE);
-  }
-
-  /** A session whose deliveries also pass the delivery hooks of {@code hooks}. */
   public Session(
       String clientId,
       EventLoop owner,

@@ -34,7 +34,8 @@ import java.util.List;
 /**
  * Writes packets for a protocol version. Sizes are computed first, so each packet lands in one
  * buffer of exactly its size. Fields a version does not have (properties and reason codes before
- * 5.0) are left out. Stateless and thread-safe.
+ * 5.0) are left out. Thread-safe: its only state is a per-thread cache of the last PUBLISH topic's
+ * UTF-8 bytes ({@code TopicCache}), which fan-out hits for every subscriber after the first.
  *
  * <p>For PUBLISH, {@link #encodePublishHeader} writes only the fixed and variable header, so that
  * one payload buffer can follow many different headers, one per subscriber, without a copy.

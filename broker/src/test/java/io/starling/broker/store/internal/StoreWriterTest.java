@@ -142,4 +142,48 @@ class StoreWriterTest {
     assertThat(read.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(acked.get()).isZero();
   }
+
+  @Test
+  void aQueueOverHalfFullIsCongestedUntilItIsDownToAQuarter() throws Exception {
+    writer = new StoreWriter(backend, true, 100);
+    writer.start();
+    backend.gate = new CountDownLatch(1);
+    writer.submit(op(0)); // the storage thread is now held in this write
+    await().atMost(Duration.ofSeconds(5)).until(() -> writer.isIdleForTest());
+    for (int i = 0; i < StoreWriter.CAPACITY / 2; i++) {
+      writer.submit(op(i));
+    }
+    assertThat(writer.isCongested()).as("at half, not over it").isFalse();
+    writer.submit(op(1));
+    assertThat(writer.isCongested()).isTrue();
+    CountDownLatch resumed = new CountDownLatch(1);
+    writer.whenDrained(resumed::countDown);
+    assertThat(resumed.getCount()).as("publishers wait while it is congested").isEqualTo(1);
+    backend.gate.countDown();
+    assertThat(resumed.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(writer.isCongested()).isFalse();
+    assertThat(writer.isFailed()).isFalse();
+  }
+
+  @Test
+  void aFullQueueFailsTheStoreRatherThanDropAChangeSilently() throws Exception {
+    writer = new StoreWriter(backend, true, 100);
+    writer.start();
+    backend.gate = new CountDownLatch(1);
+    writer.submit(op(0));
+    await().atMost(Duration.ofSeconds(5)).until(() -> writer.isIdleForTest());
+    for (int i = 0; i < StoreWriter.CAPACITY; i++) {
+      writer.submit(op(i));
+    }
+    assertThat(writer.isFailed()).isFalse();
+    AtomicInteger acked = new AtomicInteger();
+    writer.afterWrites(acked::incrementAndGet); // no room: refused
+    assertThat(writer.isFailed()).as("nothing can be promised any more").isTrue();
+    backend.gate.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> writer.isIdleForTest());
+    CountDownLatch read = new CountDownLatch(1);
+    writer.read(b -> read.countDown());
+    assertThat(read.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(acked).as("nothing is acknowledged after the overflow").hasValue(0);
+  }
 }
