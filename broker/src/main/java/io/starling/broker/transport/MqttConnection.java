@@ -1,5 +1,6 @@
 package io.starling.broker.transport;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -13,12 +14,14 @@ import io.starling.broker.session.SessionConnection;
 import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.MalformedPacketException;
 import io.starling.codec.MqttVersion;
+import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.netty.MqttDecoder;
 import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.Disconnect;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.PingResp;
+import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PubAck;
 import io.starling.codec.packet.PubComp;
 import io.starling.codec.packet.PubRec;
@@ -104,11 +107,24 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public boolean fits(Publish p) {
+  public boolean fits(String topic, QoS qos, Properties properties, int payloadBytes) {
     ConnectTerms terms = state.terms();
     return terms == null
         || terms.maxPacketSize() == Long.MAX_VALUE
-        || PacketEncoder.publishSize(p, version()) <= terms.maxPacketSize();
+        || PacketEncoder.publishSize(topic, qos, properties, payloadBytes, version())
+            <= terms.maxPacketSize();
+  }
+
+  @Override
+  public void writePublish(
+      String topic,
+      QoS qos,
+      boolean retain,
+      boolean dup,
+      int packetId,
+      Properties properties,
+      ByteBuf payload) {
+    state.writer().writePublish(topic, qos, retain, dup, packetId, properties, payload);
   }
 
   @Override
