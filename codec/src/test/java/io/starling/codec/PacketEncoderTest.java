@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.Properties;
@@ -60,53 +59,6 @@ class PacketEncoderTest {
     } finally {
       whole.release();
       header.release();
-    }
-  }
-
-  @Test
-  void aDeliveryEncodedFromItsFieldsIsTheSameBytesAsThePublish() {
-    Properties props =
-        Properties.builder()
-            .add(io.starling.codec.packet.PropertyId.CONTENT_TYPE, "text/plain")
-            .add(io.starling.codec.packet.PropertyId.SUBSCRIPTION_IDENTIFIER, 5)
-            .build();
-    for (int payloadBytes : new int[] {0, 64, 256, 257, 1000}) {
-      for (MqttVersion v : new MqttVersion[] {MqttVersion.V3_1_1, MqttVersion.V5}) {
-        for (QoS qos : QoS.values()) {
-          ByteBuf payload = Unpooled.wrappedBuffer(new byte[payloadBytes]);
-          int id = qos == QoS.AT_MOST_ONCE ? 0 : 9;
-          Publish p =
-              new Publish("a/\u00e9", qos, true, qos != QoS.AT_MOST_ONCE, id, props, payload);
-          ByteBuf expected = PacketEncoder.encode(p, v, Wire.HEAP_FOR_TESTS);
-          ByteBuf actual = Unpooled.buffer();
-          long bytes =
-              io.starling.codec.netty.MqttEncoder.encodePublish(
-                  p.topic(),
-                  qos,
-                  true,
-                  p.dup(),
-                  id,
-                  props,
-                  payload,
-                  v,
-                  Wire.HEAP_FOR_TESTS,
-                  b -> {
-                    actual.writeBytes(b);
-                    b.release();
-                  });
-          String what = payloadBytes + " bytes, " + v + ", " + qos;
-          assertThat(bytes).as(what).isEqualTo(expected.readableBytes());
-          assertThat(ByteBufUtil.getBytes(actual))
-              .as(what)
-              .isEqualTo(ByteBufUtil.getBytes(expected));
-          assertThat(payload.refCnt()).as("the caller keeps its reference").isEqualTo(1);
-          assertThat(PacketEncoder.publishSize(p.topic(), qos, props, payloadBytes, v))
-              .isEqualTo(expected.readableBytes());
-          expected.release();
-          actual.release();
-          payload.release();
-        }
-      }
     }
   }
 }

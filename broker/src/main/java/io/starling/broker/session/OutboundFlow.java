@@ -102,8 +102,11 @@ final class OutboundFlow {
       OutboundMessage m = it.next();
       inflight.markSent(m);
       // A message whose in-flight record was still on its way to the store was never sent.
-      boolean neverSent = m.awaitingRecord;
-      m.awaitingRecord = false;
+      boolean neverSent = m.pendingWrite != null;
+      if (neverSent) {
+        m.pendingWrite.release();
+        m.pendingWrite = null;
+      }
       if (m.released) {
         conn.write(PubRel.of(m.packetId));
         sent++;
@@ -183,60 +186,50 @@ final class OutboundFlow {
     if (m.qos != QoS.AT_MOST_ONCE) {
       m.packetId = inflight.nextFreePacketId();
     }
-    if (m.seq != 0 && m.qos == QoS.EXACTLY_ONCE) {
-      sendStoredExactlyOnce(m, now);
-      return;
-    }
-    if (!m.writeTo(connection, false, now)) {
-      tooLarge(m);
+    var p = m.toPublish(connection.version(), false, now);
+    if (!connection.fits(p)) {
+      stats.tooLargeDropped.increment();
+      p.release();
+      discard(m);
       return;
     }
     stats.publishSent.increment();
     if (m.qos == QoS.AT_MOST_ONCE) {
+      connection.write(p);
       m.release();
       return;
     }
     inflight.add(m);
-    if (m.seq != 0) {
+    if (m.seq == 0 || m.qos == QoS.AT_LEAST_ONCE) {
       // QoS 1 may arrive twice: if the broker stops before a stored copy's record is durable, the
       // copy is sent again after the restart as a new delivery, which at-least-once allows. Not
       // waiting for the store keeps the subscriber's window moving: waiting cost every slot a store
       // round trip and held durable QoS 1 latency at ~100 ms. (Records are written in order, so
       // what a restart finds sent is always a prefix: first arrivals stay in order.)
-      storage.sentWithoutWaiting(m.seq, m.packetId);
-    }
-  }
-
-  /**
-   * A stored QoS 2 message goes out once its in-flight record is durable: after a restart it is
-   * then resent with the same packet id and DUP, so the subscriber can tell it is the same one.
-   */
-  private void sendStoredExactlyOnce(OutboundMessage m, long now) {
-    if (!m.fits(connection, now)) {
-      tooLarge(m);
+      if (m.seq != 0) {
+        storage.sentWithoutWaiting(m.seq, m.packetId);
+      }
+      connection.write(p);
       return;
     }
-    stats.publishSent.increment();
-    inflight.add(m);
-    m.awaitingRecord = true;
+    // A stored QoS 2 message goes out once its in-flight record is durable: after a restart it is
+    // then resent with the same packet id and DUP, so the subscriber can tell it is the same one.
+    m.pendingWrite = p;
     storage.sent(m.seq, m.packetId, false, () -> writeStored(m));
   }
 
   private void writeStored(OutboundMessage m) {
-    if (!m.awaitingRecord) {
+    var p = m.pendingWrite;
+    if (p == null) {
       return;
     }
-    m.awaitingRecord = false;
+    m.pendingWrite = null;
     if (connection == null || !inflight.holds(m)) {
+      p.release();
       return;
     }
-    m.writeTo(connection, false, System.nanoTime());
+    connection.write(p);
     scheduleFlush();
-  }
-
-  private void tooLarge(OutboundMessage m) {
-    stats.tooLargeDropped.increment();
-    discard(m);
   }
 
   /** Forgets the stored copy of a message that will not be sent, and releases it. */
@@ -287,10 +280,14 @@ final class OutboundFlow {
    * [MQTT-3.1.2-25] (bug fix: it used to be resent regardless [MQTT-3.1.2-24]).
    */
   private boolean resend(OutboundMessage m, boolean dup) {
-    if (!m.writeTo(connection, dup, System.nanoTime())) {
-      tooLarge(m);
+    var p = m.toPublish(connection.version(), dup, System.nanoTime());
+    if (!connection.fits(p)) {
+      stats.tooLargeDropped.increment();
+      p.release();
+      discard(m);
       return false;
     }
+    connection.write(p);
     return true;
   }
 

@@ -1,11 +1,8 @@
 package io.starling.broker.session;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.starling.codec.MqttVersion;
-import io.starling.codec.QoS;
 import io.starling.codec.packet.MqttPacket;
-import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.Publish;
 
 /**
@@ -50,29 +47,8 @@ public interface SessionConnection {
     return 65535;
   }
 
-  /**
-   * Queues one delivery of a shared message, from the delivery's own fields (the connection adds a
-   * topic alias where the client allows): no PUBLISH packet is built per subscriber. {@link
-   * #flush()} sends it. The payload stays the caller's. The default builds a PUBLISH and writes it.
-   *
-   * @param packetId ignored at QoS 0
-   * @param properties the delivery's properties (5.0 only)
-   */
-  default void writePublish(
-      String topic,
-      QoS qos,
-      boolean retain,
-      boolean dup,
-      int packetId,
-      Properties properties,
-      ByteBuf payload) {
-    write(new Publish(topic, qos, retain, dup, packetId, properties, payload.retainedDuplicate()));
-  }
-
-  /**
-   * Whether a PUBLISH with these fields is within the client's Maximum Packet Size [MQTT-3.1.2-24].
-   */
-  default boolean fits(String topic, QoS qos, Properties properties, int payloadBytes) {
+  /** Whether a PUBLISH is within the client's Maximum Packet Size [MQTT-3.1.2-24]. */
+  default boolean fits(Publish publish) {
     return true;
   }
 }

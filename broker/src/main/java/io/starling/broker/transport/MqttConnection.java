@@ -1,6 +1,5 @@
 package io.starling.broker.transport;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -14,14 +13,12 @@ import io.starling.broker.session.SessionConnection;
 import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.MalformedPacketException;
 import io.starling.codec.MqttVersion;
-import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.netty.MqttDecoder;
 import io.starling.codec.packet.Auth;
 import io.starling.codec.packet.Disconnect;
 import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.PingResp;
-import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PubAck;
 import io.starling.codec.packet.PubComp;
 import io.starling.codec.packet.PubRec;
@@ -107,24 +104,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public boolean fits(String topic, QoS qos, Properties properties, int payloadBytes) {
+  public boolean fits(Publish p) {
     ConnectTerms terms = state.terms();
     return terms == null
         || terms.maxPacketSize() == Long.MAX_VALUE
-        || PacketEncoder.publishSize(topic, qos, properties, payloadBytes, version())
-            <= terms.maxPacketSize();
-  }
-
-  @Override
-  public void writePublish(
-      String topic,
-      QoS qos,
-      boolean retain,
-      boolean dup,
-      int packetId,
-      Properties properties,
-      ByteBuf payload) {
-    state.writer().writePublish(topic, qos, retain, dup, packetId, properties, payload);
+        || PacketEncoder.publishSize(p, version()) <= terms.maxPacketSize();
   }
 
   @Override

@@ -9,11 +9,8 @@ import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.PacketType;
-import io.starling.codec.QoS;
 import io.starling.codec.netty.MqttEncoder;
 import io.starling.codec.packet.MqttPacket;
-import io.starling.codec.packet.Properties;
-import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.Publish;
 import java.util.function.Consumer;
 
@@ -76,34 +73,6 @@ final class PacketWriter {
     } finally {
       ReferenceCountUtil.release(packet);
     }
-  }
-
-  /**
-   * Encodes and writes one delivery of a shared message from its fields, without building a PUBLISH
-   * packet, after giving its topic an alias if the client allows; without flushing. The payload
-   * stays the caller's.
-   */
-  void writePublish(
-      String topic,
-      QoS qos,
-      boolean retain,
-      boolean dup,
-      int packetId,
-      Properties properties,
-      ByteBuf payload) {
-    String t = topic;
-    Properties props = properties;
-    if (aliases != null) {
-      int alias = aliases.outbound(topic);
-      if (alias != 0) {
-        props = properties.with(PropertyId.TOPIC_ALIAS, Math.abs(alias));
-        t = alias > 0 ? "" : topic;
-      }
-    }
-    stats.bytesSent.add(
-        MqttEncoder.encodePublish(
-            t, qos, retain, dup, packetId, props, payload, version, ctx.alloc(), sink));
-    stats.messagesSent.increment();
   }
 
   /** Sends everything written so far. */

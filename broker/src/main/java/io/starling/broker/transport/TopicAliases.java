@@ -63,36 +63,22 @@ final class TopicAliases {
 
   /** An outbound PUBLISH with an alias for its topic where one is set or can be. */
   Publish apply(Publish p) {
-    int alias = outbound(p.topic());
-    if (alias == 0) {
-      return p;
-    }
-    return p.withTopic(
-        alias > 0 ? "" : p.topic(), p.properties().with(PropertyId.TOPIC_ALIAS, Math.abs(alias)));
-  }
-
-  /**
-   * The alias for an outbound PUBLISH to {@code topic}: positive when the client knows it already
-   * (send an empty topic with it), negative when it is new (send the topic and the alias, which
-   * sets it), 0 when there is none (the client allows none, or all are taken).
-   */
-  int outbound(String topic) {
     if (outboundMaximum == 0) {
-      return 0;
+      return p;
     }
     if (outbound == null) {
       outbound = new HashMap<>();
     }
-    Integer alias = outbound.get(topic);
+    Integer alias = outbound.get(p.topic());
     if (alias != null) {
-      return alias;
+      return p.withTopic("", p.properties().with(PropertyId.TOPIC_ALIAS, alias));
     }
     if (outbound.size() < outboundMaximum) {
       int next = outbound.size() + 1;
-      outbound.put(topic, next);
-      return -next;
+      outbound.put(p.topic(), next);
+      return p.withTopic(p.topic(), p.properties().with(PropertyId.TOPIC_ALIAS, next));
     }
-    return 0;
+    return p;
   }
 
   /** Whether outbound aliases are in use (the client allowed some). */

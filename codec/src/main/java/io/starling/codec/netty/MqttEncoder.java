@@ -6,9 +6,7 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
 import io.starling.codec.MqttVersion;
-import io.starling.codec.QoS;
 import io.starling.codec.packet.MqttPacket;
-import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.Publish;
 import io.starling.codec.wire.PacketEncoder;
 import java.util.List;
@@ -76,49 +74,6 @@ public final class MqttEncoder extends MessageToMessageEncoder<MqttPacket> {
     ByteBuf whole = PacketEncoder.encode(packet, version, alloc);
     long bytes = whole.readableBytes();
     sink.accept(whole);
-    return bytes;
-  }
-
-  /**
-   * Encodes one delivery of a shared message from its fields, without a {@link Publish}: a header
-   * of its own, then (over {@value #COPY_BELOW_BYTES} bytes) a retained duplicate of {@code
-   * payload}, or a copy of it behind the header. The caller keeps its reference to {@code payload}.
-   *
-   * @return the number of bytes handed to {@code sink}
-   */
-  public static long encodePublish(
-      String topic,
-      QoS qos,
-      boolean retain,
-      boolean dup,
-      int packetId,
-      Properties properties,
-      ByteBuf payload,
-      MqttVersion version,
-      ByteBufAllocator alloc,
-      Consumer<ByteBuf> sink) {
-    int payloadBytes = payload.readableBytes();
-    boolean copy = payloadBytes <= COPY_BELOW_BYTES;
-    ByteBuf header =
-        PacketEncoder.encodePublishHeader(
-            topic,
-            qos,
-            retain,
-            dup,
-            packetId,
-            properties,
-            version,
-            alloc,
-            payloadBytes,
-            copy ? payloadBytes : 0);
-    long bytes = header.readableBytes() + (long) payloadBytes;
-    if (copy) {
-      header.writeBytes(payload, payload.readerIndex(), payloadBytes);
-      sink.accept(header);
-    } else {
-      sink.accept(header);
-      sink.accept(payload.retainedDuplicate());
-    }
     return bytes;
   }
 }

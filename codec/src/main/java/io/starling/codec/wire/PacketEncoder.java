@@ -54,18 +54,9 @@ public final class PacketEncoder {
     if (packet instanceof Publish p) {
       ByteBuf payload = p.payload();
       int payloadBytes = payload.readableBytes();
-      ByteBuf out =
-          encodePublishHeader(
-              p.topic(),
-              p.qos(),
-              p.retained(),
-              p.dup(),
-              p.packetId(),
-              p.properties(),
-              version,
-              alloc,
-              payloadBytes,
-              payloadBytes);
+      int remaining = publishRemainingLength(p, version, payloadBytes);
+      ByteBuf out = alloc.buffer(1 + VariableByteInteger.size(remaining) + remaining);
+      writePublishHeader(out, p, version, remaining);
       return out.writeBytes(payload, payload.readerIndex(), payloadBytes);
     }
     boolean v5 = version.isV5();
@@ -114,13 +105,7 @@ public final class PacketEncoder {
    * size before writing it.
    */
   public static int publishSize(Publish p, MqttVersion version) {
-    return publishSize(p.topic(), p.qos(), p.properties(), p.payload().readableBytes(), version);
-  }
-
-  /** The size of a PUBLISH with these fields, without building one (per-subscriber writes). */
-  public static int publishSize(
-      String topic, QoS qos, Properties properties, int payloadBytes, MqttVersion version) {
-    int remaining = publishRemainingLength(topic, qos, properties, version, payloadBytes);
+    int remaining = publishRemainingLength(p, version, p.payload().readableBytes());
     return 1 + VariableByteInteger.size(remaining) + remaining;
   }
 
@@ -131,62 +116,34 @@ public final class PacketEncoder {
    */
   public static ByteBuf encodePublishHeader(
       Publish p, MqttVersion version, ByteBufAllocator alloc, int payloadBytes) {
-    return encodePublishHeader(
-        p.topic(),
-        p.qos(),
-        p.retained(),
-        p.dup(),
-        p.packetId(),
-        p.properties(),
-        version,
-        alloc,
-        payloadBytes,
-        0);
-  }
-
-  /**
-   * Writes the header of a PUBLISH from its fields, without a {@link Publish} (one subscriber's
-   * delivery of a shared message), into a buffer with room for {@code reserveBytes} more (0: the
-   * payload follows as its own buffer; the payload size: the caller copies it in behind).
-   *
-   * @param packetId ignored at QoS 0
-   * @param properties written for 5.0 only
-   */
-  public static ByteBuf encodePublishHeader(
-      String topic,
-      QoS qos,
-      boolean retain,
-      boolean dup,
-      int packetId,
-      Properties properties,
-      MqttVersion version,
-      ByteBufAllocator alloc,
-      int payloadBytes,
-      int reserveBytes) {
-    int remaining = publishRemainingLength(topic, qos, properties, version, payloadBytes);
+    int remaining = publishRemainingLength(p, version, payloadBytes);
     int headerBytes = 1 + VariableByteInteger.size(remaining) + remaining - payloadBytes;
-    ByteBuf out = alloc.buffer(headerBytes + reserveBytes);
-    int flags = (dup ? 0x08 : 0) | (qos.value() << 1) | (retain ? 0x01 : 0);
-    out.writeByte(0x30 | flags);
-    VariableByteInteger.write(out, remaining);
-    TopicCache.get().write(out, topic);
-    if (qos != QoS.AT_MOST_ONCE) {
-      out.writeShort(packetId);
-    }
-    if (version.isV5()) {
-      writeProperties(out, properties);
-    }
+    ByteBuf out = alloc.buffer(headerBytes);
+    writePublishHeader(out, p, version, remaining);
     return out;
   }
 
-  private static int publishRemainingLength(
-      String topic, QoS qos, Properties properties, MqttVersion version, int payloadBytes) {
-    int length = TopicCache.get().size(topic) + payloadBytes;
-    if (qos != QoS.AT_MOST_ONCE) {
+  private static void writePublishHeader(
+      ByteBuf out, Publish p, MqttVersion version, int remaining) {
+    int flags = (p.dup() ? 0x08 : 0) | (p.qos().value() << 1) | (p.retained() ? 0x01 : 0);
+    out.writeByte(0x30 | flags);
+    VariableByteInteger.write(out, remaining);
+    TopicCache.get().write(out, p.topic());
+    if (p.qos() != QoS.AT_MOST_ONCE) {
+      out.writeShort(p.packetId());
+    }
+    if (version.isV5()) {
+      writeProperties(out, p.properties());
+    }
+  }
+
+  private static int publishRemainingLength(Publish p, MqttVersion version, int payloadBytes) {
+    int length = TopicCache.get().size(p.topic()) + payloadBytes;
+    if (p.qos() != QoS.AT_MOST_ONCE) {
       length += 2;
     }
     if (version.isV5()) {
-      length += propertiesSize(properties);
+      length += propertiesSize(p.properties());
     }
     return length;
   }
