@@ -49,6 +49,11 @@ final class OutboundFlow {
     return queue;
   }
 
+  /** The attached connection, or null while the session is offline. */
+  SessionConnection connection() {
+    return connection;
+  }
+
   /** Whether anything is in flight or queued. */
   int pendingCount() {
     return inflight.size() + queue.size();

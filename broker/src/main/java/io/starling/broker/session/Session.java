@@ -59,7 +59,6 @@ public final class Session implements Subscriber, Backpressure {
   private boolean persistent;
   private boolean everAttached;
   private int generation;
-  private SessionConnection connection;
 
   /** Read permissions of the attached client; null when it may receive everything. */
   private Predicate<String> readFilter;
@@ -148,12 +147,12 @@ public final class Session implements Subscriber, Backpressure {
 
   @EventLoopOnly
   public boolean isConnected() {
-    return connection != null;
+    return flow.connection() != null;
   }
 
   @EventLoopOnly
   public SessionConnection connection() {
-    return connection;
+    return flow.connection();
   }
 
   /** Whether a CONNECT with clean session 0 would find state here (the session-present flag). */
@@ -229,7 +228,6 @@ public final class Session implements Subscriber, Backpressure {
   public void attach(SessionConnection conn, long expirySeconds) {
     boolean persistent = expirySeconds > 0;
     storage.attach(expirySeconds);
-    this.connection = conn;
     this.online = true;
     generation++;
     timers.cancelExpiry();
@@ -244,7 +242,6 @@ public final class Session implements Subscriber, Backpressure {
   /** Detaches the connection; the session stays for a later CONNECT unless it is not persistent. */
   @EventLoopOnly
   public void detach() {
-    connection = null;
     storage.detach();
     online = false;
     // Publishers no longer wait for this session; its queue keeps the overflow policy offline.
@@ -255,7 +252,6 @@ public final class Session implements Subscriber, Backpressure {
   @EventLoopOnly
   public void destroy() {
     destroyed = true;
-    connection = null;
     online = false;
     flow.detach();
     timers.cancelExpiry();

@@ -9,6 +9,7 @@ import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,13 @@ final class StoreWriter implements Runnable {
   private final long flushIntervalNanos;
   private final ArrayBlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
   private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
+
+  /**
+   * Entries queued and not yet taken by the storage thread: what {@link #isCongested} reads on
+   * every read batch of every publisher, without the queue's lock that {@code size()} takes.
+   */
+  private final AtomicInteger queued = new AtomicInteger();
+
   private final Thread thread;
   private volatile boolean failed;
 
@@ -81,7 +89,9 @@ final class StoreWriter implements Runnable {
   }
 
   private void enqueue(Object item) {
-    if (!queue.offer(item) && !failed) {
+    if (queue.offer(item)) {
+      queued.incrementAndGet();
+    } else if (!failed) {
       failed = true;
       log.error(
           "the storage queue for {} is full ({} entries): QoS 1/2 messages are no longer"
@@ -93,13 +103,13 @@ final class StoreWriter implements Runnable {
 
   /** Whether the queue is over half full. Any thread. */
   boolean isCongested() {
-    return queue.size() > CAPACITY / 2;
+    return queued.get() > CAPACITY / 2;
   }
 
   /** Runs {@code resume} once the queue is down to a quarter: at once if it is. Any thread. */
   void whenDrained(Runnable resume) {
     waiters.add(resume);
-    if (queue.size() <= CAPACITY / 4) {
+    if (queued.get() <= CAPACITY / 4) {
       wakeWaiters();
     }
   }
@@ -125,6 +135,7 @@ final class StoreWriter implements Runnable {
   void stop() {
     try {
       queue.put(STOP); // the caller is not an event loop: waiting for room is fine
+      queued.incrementAndGet();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
@@ -163,6 +174,7 @@ final class StoreWriter implements Runnable {
       }
       batch.add(first);
       queue.drainTo(batch, MAX_BATCH - 1);
+      queued.addAndGet(-batch.size());
       boolean stop = false;
       for (Object item : batch) {
         if (item instanceof StoreOp op) {
@@ -178,7 +190,7 @@ final class StoreWriter implements Runnable {
       }
       batch.clear();
       dirty |= apply(ops, callbacks);
-      if (!waiters.isEmpty() && queue.size() <= CAPACITY / 4) {
+      if (!waiters.isEmpty() && queued.get() <= CAPACITY / 4) {
         wakeWaiters();
       }
       if (stop) {
