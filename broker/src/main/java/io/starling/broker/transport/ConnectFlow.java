@@ -150,7 +150,8 @@ final class ConnectFlow {
     connectSeen = true;
     timer.cancel();
     state.writer().useVersion(c.version());
-    ReasonCode refusal = ConnectChecks.refusal(c, protocol);
+    ReasonCode refusal =
+        ConnectChecks.refusal(c, protocol, state.broker().config().limits().maxTopicLevels());
     if (refusal != null) {
       refuse(refusal, ConnectChecks.refusalProperties(refusal, protocol));
       return;
@@ -303,6 +304,12 @@ final class ConnectFlow {
     }
     if (!ctx.channel().isActive()) {
       return; // the client left while it was being authenticated
+    }
+    ReasonCode willRefusal = ConnectChecks.willRefusal(c.will(), login.policy());
+    if (willRefusal != null) {
+      state.broker().stats().publishDenied.increment();
+      refuse(willRefusal, null);
+      return;
     }
     ConnectTerms terms = ConnectTerms.of(c, protocol);
     TopicAliases aliases = null;
