@@ -100,8 +100,7 @@ class SubscribeManyIT {
           filters.stream().map(f -> Subscription.of(f, QoS.AT_MOST_ONCE)).toList();
       c.send(new Subscribe(3, subs, Properties.EMPTY));
       assertThat(c.read(SubAck.class).reasonCodes())
-          .isEqualTo(
-              codes(ReasonCode.SUCCESS, MAX_SUBSCRIPTIONS, ReasonCode.UNSPECIFIED_ERROR));
+          .isEqualTo(codes(ReasonCode.SUCCESS, MAX_SUBSCRIPTIONS, ReasonCode.UNSPECIFIED_ERROR));
       c.send(new Unsubscribe(4, filters, Properties.EMPTY));
       assertThat(c.read(UnsubAck.class).packetId()).isEqualTo(4);
     }
