@@ -1,5 +1,6 @@
 package io.starling.broker.security;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,8 +15,7 @@ import java.util.Objects;
  * @param expiresAt when the credentials stop being valid (a token's {@code exp}): the broker ends
  *     the connection then (5.0: DISCONNECT 0xA0, maximum connect time); {@code null} for never
  */
-public record AuthResult(
-    Outcome outcome, String username, TopicGrants grants, java.time.Instant expiresAt) {
+public record AuthResult(Outcome outcome, String username, TopicGrants grants, Instant expiresAt) {
   /** The credentials are not this authenticator's to judge: ask the next one in the chain. */
   public static final AuthResult CONTINUE = new AuthResult(Outcome.CONTINUE, null, null);
 
@@ -48,7 +48,7 @@ public record AuthResult(
   }
 
   /** A copy whose credentials stop being valid at {@code expiresAt}. */
-  public AuthResult expiringAt(java.time.Instant expiresAt) {
+  public AuthResult expiringAt(Instant expiresAt) {
     return new AuthResult(outcome, username, grants, expiresAt);
   }
 

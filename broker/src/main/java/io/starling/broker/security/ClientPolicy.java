@@ -6,10 +6,13 @@ import io.starling.broker.security.internal.RateLimiter;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.Topics;
 import io.starling.codec.packet.Subscription;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -43,7 +46,7 @@ public final class ClientPolicy {
   private final FileAuthenticator passwordFile;
 
   /** When the credentials expire, or null for never. */
-  private final java.time.Instant expiresAt;
+  private final Instant expiresAt;
 
   private final RateLimiter messages;
   private final RateLimiter bytes;
@@ -58,7 +61,7 @@ public final class ClientPolicy {
       String clientId,
       TopicGrants grants,
       FileAuthenticator passwordFile,
-      java.time.Instant expiresAt,
+      Instant expiresAt,
       AbuseLimits limits) {
     this.security = security;
     this.username = username;
@@ -84,7 +87,7 @@ public final class ClientPolicy {
     return passwordFile;
   }
 
-  java.time.Instant expiresAt() {
+  Instant expiresAt() {
     return expiresAt;
   }
 
@@ -96,8 +99,7 @@ public final class ClientPolicy {
    * loop}, at most once. Returns what to run (on any thread) when the connection ends, so that
    * security forgets it.
    */
-  public Runnable onRevoked(
-      java.util.concurrent.Executor loop, java.util.function.Consumer<ReasonCode> end) {
+  public Runnable onRevoked(Executor loop, Consumer<ReasonCode> end) {
     return security.liveLogins().watch(this, loop, end);
   }
 

@@ -16,6 +16,7 @@ import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -159,7 +160,7 @@ public final class JwtAuthenticator implements Authenticator {
     List<String> publish = list(claims, config.publishClaim());
     List<String> subscribe = list(claims, config.subscribeClaim());
     // The connection lasts as long as the token is accepted at CONNECT: exp plus the skew.
-    java.time.Instant expires = java.time.Instant.ofEpochMilli(exp.getTime() + skew);
+    Instant expires = Instant.ofEpochMilli(exp.getTime() + skew);
     if (publish == null && subscribe == null) {
       return AuthResult.allow(user).expiringAt(expires);
     }

@@ -3,6 +3,7 @@ package io.starling.broker.security;
 import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.SecurityConfig;
+import io.starling.broker.config.TlsConfig.CertificateUsername;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.security.internal.ConnectionGuard;
 import io.starling.broker.security.internal.FileWatch;
@@ -11,6 +12,7 @@ import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Connect;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +44,7 @@ public final class Security implements AutoCloseable {
   private final MemoryGuard memory;
   private final LiveLogins live;
 
-  /** SCRAM over each password file, by method name, and the file it reads. */
+  /** The password file each enhanced method reads, by method name: SCRAM over the first one. */
   private final Map<String, FileAuthenticator> enhancedFiles = new LinkedHashMap<>();
 
   private volatile Acl acl;
@@ -88,10 +90,7 @@ public final class Security implements AutoCloseable {
     boolean certificates =
         broker.listeners().stream()
             .anyMatch(
-                l ->
-                    l.tls() != null
-                        && l.tls().certificateUsername()
-                            != io.starling.broker.config.TlsConfig.CertificateUsername.NONE);
+                l -> l.tls() != null && l.tls().certificateUsername() != CertificateUsername.NONE);
     List<String> lines = acl.rulesNamingUsers();
     if (chain.isEmpty() && !certificates && !lines.isEmpty()) {
       log.warn(
@@ -386,7 +385,7 @@ public final class Security implements AutoCloseable {
       return new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null);
     }
     AuthResult.TopicGrants grants = result == null ? null : result.grants();
-    java.time.Instant expiresAt = result == null ? null : result.expiresAt();
+    Instant expiresAt = result == null ? null : result.expiresAt();
     if (user == null && grants == null && expiresAt == null && sharedPolicy != null) {
       return sharedPolicy; // nothing per client to remember: save the memory on idle connections
     }
