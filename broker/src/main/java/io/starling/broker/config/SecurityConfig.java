@@ -18,6 +18,11 @@ import java.util.Objects;
  *     turns reloading off
  * @param authThreads threads that run authenticators (they may block)
  * @param authTimeoutMillis how long the chain may take for one CONNECT before it is refused
+ * @param authQueueSize logins that may wait for the authentication threads; more are refused with
+ *     "server busy"
+ * @param authQueuePerAddress logins one source address may have waiting for (or running on) the
+ *     authentication threads; more from it are refused with "server busy", so that one address
+ *     cannot fill the queue
  * @param authCacheSeconds how long a successful password check is remembered, so that a reconnect
  *     storm does not redo the slow hash; 0 turns the cache off
  * @param jwt settings of the {@code jwt} authenticator
@@ -31,11 +36,31 @@ public record SecurityConfig(
     int reloadIntervalSeconds,
     int authThreads,
     int authTimeoutMillis,
+    int authQueueSize,
+    int authQueuePerAddress,
     int authCacheSeconds,
     Jwt jwt,
     Map<String, Map<String, String>> plugins) {
+  /** Logins that may wait for the authentication threads by default. */
+  public static final int DEFAULT_AUTH_QUEUE_SIZE = 1024;
+
+  /** Logins one address may have waiting for the authentication threads by default. */
+  public static final int DEFAULT_AUTH_QUEUE_PER_ADDRESS = 16;
+
   public static final SecurityConfig DEFAULT =
-      new SecurityConfig(null, List.of(), null, null, 5, 2, 5000, 300, Jwt.DEFAULT, Map.of());
+      new SecurityConfig(
+          null,
+          List.of(),
+          null,
+          null,
+          5,
+          2,
+          5000,
+          DEFAULT_AUTH_QUEUE_SIZE,
+          DEFAULT_AUTH_QUEUE_PER_ADDRESS,
+          300,
+          Jwt.DEFAULT,
+          Map.of());
 
   public SecurityConfig {
     authenticators = List.copyOf(authenticators);
@@ -49,6 +74,12 @@ public record SecurityConfig(
     }
     if (authTimeoutMillis < 1) {
       throw new IllegalArgumentException("security.auth_timeout_millis must be at least 1");
+    }
+    if (authQueueSize < 1) {
+      throw new IllegalArgumentException("security.auth_queue_size must be at least 1");
+    }
+    if (authQueuePerAddress < 1) {
+      throw new IllegalArgumentException("security.auth_queue_per_address must be at least 1");
     }
     if (authCacheSeconds < 0) {
       throw new IllegalArgumentException("security.auth_cache_seconds must be 0 or more");
@@ -75,6 +106,8 @@ public record SecurityConfig(
         reloadIntervalSeconds,
         authThreads,
         authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
         authCacheSeconds,
         jwt,
         plugins);
@@ -90,6 +123,8 @@ public record SecurityConfig(
         reloadIntervalSeconds,
         authThreads,
         authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
         authCacheSeconds,
         jwt,
         plugins);
@@ -106,6 +141,25 @@ public record SecurityConfig(
         reloadIntervalSeconds,
         authThreads,
         authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
+        authCacheSeconds,
+        jwt,
+        plugins);
+  }
+
+  /** A copy with another authentication queue: its size, and each address's share of it. */
+  public SecurityConfig withAuthQueue(int authQueueSize, int authQueuePerAddress) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
         authCacheSeconds,
         jwt,
         plugins);
@@ -121,6 +175,8 @@ public record SecurityConfig(
         reloadIntervalSeconds,
         authThreads,
         authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
         authCacheSeconds,
         jwt,
         plugins);

@@ -23,6 +23,8 @@ final class SecuritySections {
           "reload_interval_seconds",
           "auth_threads",
           "auth_timeout_millis",
+          "auth_queue_size",
+          "auth_queue_per_address",
           "auth_cache_seconds",
           "jwt",
           "plugins");
@@ -87,6 +89,8 @@ final class SecuritySections {
         loader.integer(s, "security.auth_threads", d.authThreads(), 1, 256),
         loader.integer(
             s, "security.auth_timeout_millis", d.authTimeoutMillis(), 1, Integer.MAX_VALUE),
+        loader.integer(s, "security.auth_queue_size", d.authQueueSize(), 1, 1 << 20),
+        loader.integer(s, "security.auth_queue_per_address", d.authQueuePerAddress(), 1, 1 << 20),
         loader.integer(s, "security.auth_cache_seconds", d.authCacheSeconds(), 0, 86400),
         jwt,
         plugins(s));

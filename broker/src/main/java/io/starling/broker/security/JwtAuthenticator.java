@@ -16,6 +16,7 @@ import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * security.jwt.username_claim} (the CONNECT user name is not used); the claims named by {@code
  * publish_claim} and {@code subscribe_claim}, lists of topic filters, replace the ACL file for the
  * client when the token carries either. A password that is not a JWT (not three dot-separated
- * parts) is left to the next authenticator.
+ * parts) is left to the next authenticator, at once ({@link #quickAnswer}). A connection let in
+ * with a token ends when the token expires ({@code exp} plus the clock skew tolerance).
  */
 public final class JwtAuthenticator implements Authenticator {
   private static final Logger log = LoggerFactory.getLogger(JwtAuthenticator.class);
@@ -96,15 +98,29 @@ public final class JwtAuthenticator implements Authenticator {
     }
   }
 
+  /** A password that is no JWT is not this authenticator's: said at once; tokens wait. */
+  @Override
+  public AuthResult quickAnswer(AuthRequest request) {
+    return isToken(request.password()) ? null : AuthResult.CONTINUE;
+  }
+
+  private static boolean isToken(byte[] password) {
+    if (password == null) {
+      return false;
+    }
+    int dots = 0;
+    for (byte b : password) {
+      dots += b == '.' ? 1 : 0;
+    }
+    return dots == 2;
+  }
+
   @Override
   public AuthResult authenticate(AuthRequest request) {
-    if (request.password() == null) {
+    if (!isToken(request.password())) {
       return AuthResult.CONTINUE;
     }
     String token = new String(request.password(), StandardCharsets.UTF_8);
-    if (token.chars().filter(c -> c == '.').count() != 2) {
-      return AuthResult.CONTINUE;
-    }
     try {
       SignedJWT jwt = SignedJWT.parse(token);
       JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
@@ -143,13 +159,16 @@ public final class JwtAuthenticator implements Authenticator {
     }
     List<String> publish = list(claims, config.publishClaim());
     List<String> subscribe = list(claims, config.subscribeClaim());
+    // The connection lasts as long as the token is accepted at CONNECT: exp plus the skew.
+    Instant expires = Instant.ofEpochMilli(exp.getTime() + skew);
     if (publish == null && subscribe == null) {
-      return AuthResult.allow(user);
+      return AuthResult.allow(user).expiringAt(expires);
     }
     return AuthResult.allow(
-        user,
-        new AuthResult.TopicGrants(
-            publish == null ? List.of() : publish, subscribe == null ? List.of() : subscribe));
+            user,
+            new AuthResult.TopicGrants(
+                publish == null ? List.of() : publish, subscribe == null ? List.of() : subscribe))
+        .expiringAt(expires);
   }
 
   private static List<String> list(JWTClaimsSet claims, String name) throws ParseException {

@@ -169,7 +169,11 @@ final class ConnectFlow {
       refuse(ReasonCode.BAD_AUTHENTICATION_METHOD, null); // [MQTT-4.12.0-1]
       return;
     }
-    auth = new AuthFlow(authenticator);
+    auth =
+        new AuthFlow(
+            authenticator,
+            state.broker().security(),
+            ConnectionAttributes.peerOf(ctx.channel()).inetAddress());
     authenticating = c;
     onConnectAuthStep(auth.start(c.properties(), false));
   }
@@ -196,7 +200,7 @@ final class ConnectFlow {
       case FAILURE -> {
         auth.finish();
         authenticating = null;
-        refuse(ReasonCode.NOT_AUTHORIZED, null); // [MQTT-4.12.0-4]
+        refuse(auth.failureReason(), null); // [MQTT-4.12.0-4]
       }
     }
   }
@@ -245,7 +249,7 @@ final class ConnectFlow {
       }
       case FAILURE -> {
         auth.finish();
-        state.disconnect(ReasonCode.NOT_AUTHORIZED, "re-authentication failed");
+        state.disconnect(auth.failureReason(), "re-authentication failed");
       }
     }
   }
@@ -277,7 +281,7 @@ final class ConnectFlow {
     var security = state.broker().security();
     var peer = ConnectionAttributes.peerOf(ctx.channel());
     if (authenticatedUser != null) {
-      security.loginAuthenticated(authenticatedUser, id, peer.inetAddress(), then);
+      security.loginAuthenticated(auth.method(), authenticatedUser, id, peer.inetAddress(), then);
       return;
     }
     // Authentication runs off the event loop; reading pauses meanwhile, and the answer comes back
@@ -320,6 +324,13 @@ final class ConnectFlow {
       }
     }
     state.loggedIn(id, login.policy(), terms, c.will(), aliases);
+    // Credentials that stop being valid end the connection: a user deleted from the password
+    // file (DISCONNECT 0x87), an expired token (0xA0, maximum connect time); 3.1.1 is just closed.
+    Runnable forget =
+        login
+            .policy()
+            .onRevoked(ctx.executor(), reason -> state.disconnect(reason, "credentials revoked"));
+    ctx.channel().closeFuture().addListener(f -> forget.run());
     timer.start(terms.keepAliveSeconds(), this::keepAliveExpired);
     state.broker().lifecycle().takeOver(id, connection, c.cleanStart());
   }

@@ -137,7 +137,8 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
         }
       }
     } catch (SSLPeerUnverifiedException e) {
-      // client_auth: request and the client sent no certificate: CONNECT's user name applies.
+      // client_auth: request and the client sent no certificate: it has no proved user name (one
+      // in CONNECT counts only if an authenticator accepts it; see Security.login).
     }
   }
 }

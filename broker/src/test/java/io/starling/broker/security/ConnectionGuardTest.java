@@ -63,14 +63,41 @@ class ConnectionGuardTest {
   void aFlappingClientIdCoolsOff() {
     ConnectionGuard g = guard(0, 0, 3, 0);
     for (int i = 0; i < 3; i++) {
-      assertThat(g.admitClientId("flappy")).isTrue();
+      assertThat(g.admitClientId("alice", "flappy")).isTrue();
     }
-    assertThat(g.admitClientId("flappy")).isFalse();
-    assertThat(g.admitClientId("calm")).isTrue();
+    assertThat(g.admitClientId("alice", "flappy")).isFalse();
+    assertThat(g.admitClientId("alice", "calm")).isTrue();
+    // Another user's logins with that id are counted apart: nobody locks alice's id out.
+    assertThat(g.admitClientId("bob", "flappy")).isTrue();
+    assertThat(g.admitClientId(null, "flappy")).isTrue();
     advanceSeconds(30);
-    assertThat(g.admitClientId("flappy")).isFalse();
+    assertThat(g.admitClientId("alice", "flappy")).isFalse();
     advanceSeconds(31);
-    assertThat(g.admitClientId("flappy")).isTrue();
+    assertThat(g.admitClientId("alice", "flappy")).isTrue();
+  }
+
+  @Test
+  void loginsWaitingCountAgainstTheFailedLoginLimitAndTheAddressesShare() {
+    ConnectionGuard g = guard(0, 0, 0, 3);
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    g.loginFailed(A);
+    g.endAttempt(A);
+    // One failure and one waiting: a third may still go, a fourth could pass the limit.
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.BUSY);
+    g.loginFailed(A);
+    g.endAttempt(A);
+    g.loginFailed(A);
+    g.endAttempt(A);
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.BLOCKED);
+    advanceSeconds(61);
+    ConnectionGuard unlimited = guard(0, 0, 0, 0);
+    assertThat(unlimited.beginAttempt(A, 2)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    assertThat(unlimited.beginAttempt(A, 2)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    assertThat(unlimited.beginAttempt(A, 2)).isEqualTo(ConnectionGuard.Attempt.BUSY);
+    unlimited.endAttempt(A);
+    assertThat(unlimited.beginAttempt(A, 2)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
   }
 
   @Test
@@ -89,7 +116,7 @@ class ConnectionGuardTest {
   void sweepingForgetsIdleEntries() {
     ConnectionGuard g = guard(5, 5, 5, 5);
     g.admit(A);
-    g.admitClientId("x");
+    g.admitClientId(null, "x");
     g.sweep();
     assertThat(g.size()).isEqualTo(2);
     g.closed(A);
