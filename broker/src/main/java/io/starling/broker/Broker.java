@@ -69,14 +69,14 @@ public final class Broker implements BrokerContext, AutoCloseable {
     this.store = store;
     this.hooks = hooks;
     StoredCopies copies = store == null ? null : new StoredCopies(store);
-    this.router = new Router(copies, hooks);
+    this.router = new Router(copies, hooks, stats);
     try {
       this.security = Security.start(config, stats);
     } catch (java.io.IOException e) {
       throw new BrokerStartException(e.getMessage(), e);
     }
     security.enhancedAuthenticators().forEach(a -> authenticators.put(a.method(), a));
-    this.sessions = new SessionRegistry(config.limits(), stats, copies, hooks);
+    this.sessions = new SessionRegistry(config.limits(), stats, copies, hooks, security);
     this.subscriptions =
         new Subscriptions(
             router,
@@ -84,7 +84,13 @@ public final class Broker implements BrokerContext, AutoCloseable {
             config.limits().maxTopicLevels(),
             QoS.of(config.protocol().maximumQos()));
     this.lifecycle =
-        new SessionLifecycle(sessions, router, subscriptions, stats, () -> shuttingDown);
+        new SessionLifecycle(
+            sessions,
+            router,
+            subscriptions,
+            stats,
+            () -> shuttingDown,
+            SessionLifecycle.Takeover.of(config));
     boolean epoll = Epoll.isAvailable();
     var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.transportName = epoll ? "epoll" : "nio";

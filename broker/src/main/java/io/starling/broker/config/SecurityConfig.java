@@ -22,6 +22,9 @@ import java.util.Objects;
  *     storm does not redo the slow hash; 0 turns the cache off
  * @param jwt settings of the {@code jwt} authenticator
  * @param plugins options for custom authenticators, by authenticator name
+ * @param allowTakeoverByOtherUser whether, with authentication on, a client authenticated as one
+ *     user may take over the session another user created under the same client identifier (off:
+ *     such a CONNECT is refused as not authorized)
  */
 public record SecurityConfig(
     Boolean allowAnonymous,
@@ -33,9 +36,11 @@ public record SecurityConfig(
     int authTimeoutMillis,
     int authCacheSeconds,
     Jwt jwt,
-    Map<String, Map<String, String>> plugins) {
+    Map<String, Map<String, String>> plugins,
+    boolean allowTakeoverByOtherUser) {
   public static final SecurityConfig DEFAULT =
-      new SecurityConfig(null, List.of(), null, null, 5, 2, 5000, 300, Jwt.DEFAULT, Map.of());
+      new SecurityConfig(
+          null, List.of(), null, null, 5, 2, 5000, 300, Jwt.DEFAULT, Map.of(), false);
 
   public SecurityConfig {
     authenticators = List.copyOf(authenticators);
@@ -77,7 +82,8 @@ public record SecurityConfig(
         authTimeoutMillis,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /** A copy with other JWT settings. */
@@ -92,7 +98,8 @@ public record SecurityConfig(
         authTimeoutMillis,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /** A copy with other timing settings. */
@@ -108,7 +115,24 @@ public record SecurityConfig(
         authTimeoutMillis,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
+  }
+
+  /** A copy that allows or forbids taking over another user's session. */
+  public SecurityConfig withTakeoverByOtherUser(boolean allow) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authCacheSeconds,
+        jwt,
+        plugins,
+        allow);
   }
 
   /** A copy with options for custom authenticators. */
@@ -123,7 +147,8 @@ public record SecurityConfig(
         authTimeoutMillis,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /**

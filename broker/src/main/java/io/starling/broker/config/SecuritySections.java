@@ -25,7 +25,8 @@ final class SecuritySections {
           "auth_timeout_millis",
           "auth_cache_seconds",
           "jwt",
-          "plugins");
+          "plugins",
+          "allow_takeover_by_other_user");
   private static final Set<String> JWT =
       Set.of(
           "hmac_secret_file",
@@ -89,7 +90,8 @@ final class SecuritySections {
             s, "security.auth_timeout_millis", d.authTimeoutMillis(), 1, Integer.MAX_VALUE),
         loader.integer(s, "security.auth_cache_seconds", d.authCacheSeconds(), 0, 86400),
         jwt,
-        plugins(s));
+        plugins(s),
+        loader.bool(s, "security.allow_takeover_by_other_user", d.allowTakeoverByOtherUser()));
   }
 
   AbuseLimits abuse(Map<String, Node> top) throws ConfigException {

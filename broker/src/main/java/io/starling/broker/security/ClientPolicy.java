@@ -57,6 +57,11 @@ public final class ClientPolicy {
     return username;
   }
 
+  /** Who the client is for its permissions: its user name and its credentials' grants. */
+  public Identity identity() {
+    return new Identity(username, grants);
+  }
+
   /** Whether the client may publish to {@code topic}. */
   public boolean canPublish(String topic) {
     return cached(topic, Acl.Access.WRITE);

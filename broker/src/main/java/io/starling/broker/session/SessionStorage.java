@@ -5,7 +5,10 @@ import io.starling.broker.config.BrokerConfig.QueueOverflow;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.SubOptions;
+import io.starling.broker.security.AuthResult.TopicGrants;
+import io.starling.broker.security.Identity;
 import io.starling.broker.store.internal.Persistence;
+import io.starling.broker.store.internal.StoreCodec.StoredOwner;
 import io.starling.codec.packet.Will;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -110,7 +113,7 @@ final class SessionStorage {
     if (store != null) {
       if (persistent) {
         setStored(true);
-        store.sessionConnected(clientId, expirySeconds);
+        store.sessionConnected(clientId, expirySeconds, storedOwner());
       } else if (stored) {
         // Kept for this connection only: its records go (after the read-back above).
         setStored(false);
@@ -189,8 +192,31 @@ final class SessionStorage {
 
   void recordDisconnected(long expirySeconds) {
     if (stored && expirySeconds > 0) {
-      store.sessionDisconnected(clientId, expirySeconds, System.currentTimeMillis());
+      store.sessionDisconnected(clientId, expirySeconds, System.currentTimeMillis(), storedOwner());
     }
+  }
+
+  /** The session's owner as the store keeps it (anonymous while it has none). */
+  private StoredOwner storedOwner() {
+    Identity who = session.ownerIdentity();
+    if (who == null) {
+      who = Identity.ANONYMOUS;
+    }
+    TopicGrants g = who.grants();
+    return new StoredOwner(
+        who.username(), g == null ? null : g.publish(), g == null ? null : g.subscribe());
+  }
+
+  /** The identity a stored owner stands for; {@code null} for a record without one. */
+  static Identity identityOf(StoredOwner owner) {
+    if (owner == null) {
+      return null;
+    }
+    TopicGrants g =
+        owner.publishGrants() == null
+            ? null
+            : new TopicGrants(owner.publishGrants(), owner.subscribeGrants());
+    return new Identity(owner.username(), g);
   }
 
   void recordPendingWill(Will will, long seconds) {

@@ -314,7 +314,15 @@ final class ConnectFlow {
     }
     state.loggedIn(id, login.policy(), terms, c.will(), aliases);
     timer.start(terms.keepAliveSeconds(), this::keepAliveExpired);
-    state.broker().lifecycle().takeOver(id, connection, c.cleanStart());
+    state
+        .broker()
+        .lifecycle()
+        .takeOver(
+            id,
+            connection,
+            c.cleanStart(),
+            login.policy().identity(),
+            reason -> refuse(reason, null)); // over limits.max_sessions, or another user's
   }
 
   /** The CONNACK properties of an accepted 5.0 connection, with those of enhanced auth. */
@@ -342,8 +350,7 @@ final class ConnectFlow {
    * attached all the same, for the caller to end the connection in order.
    */
   boolean onSessionReady(Session s, boolean sessionPresent) {
-    state.useSession(s);
-    s.readFilter(state.policy().receiveFilter()); // the ACL applies to deliveries
+    state.useSession(s); // the session has its owner's read check (the takeover set it)
     if (!ctx.channel().isActive()) {
       s.attach(connection, state.sessionExpirySeconds());
       return false;
