@@ -26,6 +26,7 @@ import io.starling.broker.store.StoreCorruptException;
 import io.starling.broker.store.internal.Persistence;
 import io.starling.broker.sys.SysPublisher;
 import io.starling.broker.transport.BrokerContext;
+import io.starling.broker.transport.SessionOwners;
 import io.starling.codec.QoS;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +77,9 @@ public final class Broker implements BrokerContext, AutoCloseable {
       throw new BrokerStartException(e.getMessage(), e);
     }
     security.enhancedAuthenticators().forEach(a -> authenticators.put(a.method(), a));
-    this.sessions = new SessionRegistry(config.limits(), stats, copies, hooks, security);
+    this.sessions =
+        new SessionRegistry(
+            config.limits(), stats, copies, hooks, SessionOwners.readChecks(security));
     this.subscriptions =
         new Subscriptions(
             router,

@@ -4,7 +4,6 @@ import io.netty.channel.EventLoop;
 import io.starling.broker.config.Protocol;
 import io.starling.broker.model.Message;
 import io.starling.broker.routing.Router;
-import io.starling.broker.security.Identity;
 import io.starling.broker.store.StorageBackend;
 import io.starling.broker.store.StoreCorruptException;
 import io.starling.broker.store.StoreKind;
@@ -96,11 +95,11 @@ public final class Recovery {
           "cannot read the store in " + r.backend.location() + ": " + e.getMessage(), e);
     }
     for (Session s : r.sessions.values()) {
-      Identity owner = SessionStorage.identityOf(r.owners.get(s.clientId()));
+      SessionOwner owner = SessionStorage.ownerOf(r.owners.get(s.clientId()));
       s.restore(
           r.onDisk.getOrDefault(s.clientId(), 0),
           owner,
-          registry.readCheck(owner == null ? Identity.ANONYMOUS : owner, s.clientId()));
+          registry.readCheck(owner == null ? SessionOwner.ANONYMOUS : owner, s.clientId()));
       Long left = r.expiries.get(s.clientId());
       if (left != null) {
         lifecycle.expireAfter(s, left);

@@ -11,7 +11,6 @@ import io.starling.broker.routing.Backpressure;
 import io.starling.broker.routing.Delivery;
 import io.starling.broker.routing.SharedGroup;
 import io.starling.broker.routing.Subscriber;
-import io.starling.broker.security.Identity;
 import io.starling.broker.threading.AnyThread;
 import io.starling.broker.threading.EventLoopOnly;
 import java.util.HashMap;
@@ -36,7 +35,7 @@ import java.util.function.Predicate;
  * and their read-back on attach are in its {@link SessionStorage}; sending, acknowledgements,
  * expiry and shared messages are here.
  *
- * <p>Owner: the session remembers the {@link Identity} that took it last ({@link #own}), stored
+ * <p>Owner: the session remembers the {@link SessionOwner} that took it last ({@link #own}), stored
  * with it, and that identity's read check, which every message for the session passes: in the
  * router before a copy is stored ({@link #mayReceive}), and again before it is sent, whether it was
  * queued, kept on disk, in flight, or restored after a restart. The check holds while the session
@@ -77,7 +76,7 @@ public final class Session implements Subscriber, Backpressure {
    * Who owns the session: the identity of the client that took it last, or null while nobody has (a
    * new session, or one restored from a store written before sessions had owners).
    */
-  private Identity ownerIdentity;
+  private SessionOwner sessionOwner;
 
   /** Created on first use: most sessions of an idle fleet never need them. */
   private Map<String, SubOptions> subscriptions;
@@ -184,20 +183,20 @@ public final class Session implements Subscriber, Backpressure {
   }
 
   /**
-   * Makes {@code identity} the owner, with its read check ({@code null}: it may read everything),
-   * which every message for the session passes from now on. When a client takes the session over;
-   * stored with the session's record when it is next written.
+   * Makes {@code who} the owner, with its read check ({@code null}: it may read everything), which
+   * every message for the session passes from now on. When a client takes the session over; stored
+   * with the session's record when it is next written.
    */
   @EventLoopOnly
-  public void own(Identity identity, Predicate<String> check) {
-    this.ownerIdentity = identity;
+  public void own(SessionOwner who, Predicate<String> check) {
+    this.sessionOwner = who;
     this.readCheck = check;
   }
 
   /** The owner, or {@code null} while nobody has taken the session (see {@link #own}). */
   @EventLoopOnly
-  public Identity ownerIdentity() {
-    return ownerIdentity;
+  public SessionOwner sessionOwner() {
+    return sessionOwner;
   }
 
   @AnyThread
@@ -420,12 +419,12 @@ public final class Session implements Subscriber, Backpressure {
 
   /**
    * Restores a persistent session found in the store at start-up, before any connection: {@code
-   * onDisk} messages wait on disk for it; {@code identity} (null if the record had none) owns it,
-   * and what is routed to it from now on passes {@code check}. Call on the owner, or before the
-   * owner runs anything.
+   * onDisk} messages wait on disk for it; {@code who} (null if the record had none) owns it, and
+   * what is routed to it from now on passes {@code check}. Call on the owner, or before the owner
+   * runs anything.
    */
-  void restore(int onDisk, Identity identity, Predicate<String> check) {
-    own(identity, check);
+  void restore(int onDisk, SessionOwner who, Predicate<String> check) {
+    own(who, check);
     persistent = true;
     everAttached = true;
     stats.persistentSessions.incrementAndGet();

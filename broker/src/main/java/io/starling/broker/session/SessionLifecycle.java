@@ -9,7 +9,6 @@ import io.starling.broker.extension.Hooks;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.routing.Router;
-import io.starling.broker.security.Identity;
 import io.starling.broker.threading.AnyThread;
 import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.ReasonCode;
@@ -110,7 +109,7 @@ public final class SessionLifecycle {
       String clientId,
       SessionConnection connection,
       boolean cleanStart,
-      Identity who,
+      SessionOwner who,
       Consumer<ReasonCode> refuse) {
     Session s = sessions.getOrCreateWithinLimit(clientId, connection.eventLoop());
     if (s == null) {
@@ -259,8 +258,8 @@ public final class SessionLifecycle {
    * restored from a store written before sessions had owners: the first client adopts it), or it is
    * the owner's user.
    */
-  private boolean mayTakeOver(Session s, Identity who) {
-    Identity owner = s.ownerIdentity();
+  private boolean mayTakeOver(Session s, SessionOwner who) {
+    SessionOwner owner = s.sessionOwner();
     return takeover == Takeover.BY_ANYONE || owner == null || owner.isSameUser(who);
   }
 

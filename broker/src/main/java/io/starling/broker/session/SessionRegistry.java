@@ -4,9 +4,6 @@ import io.netty.channel.EventLoop;
 import io.starling.broker.config.BrokerConfig.Limits;
 import io.starling.broker.extension.Hooks;
 import io.starling.broker.metrics.BrokerStats;
-import io.starling.broker.security.Identity;
-import io.starling.broker.security.ReadCheck;
-import io.starling.broker.security.Security;
 import io.starling.broker.threading.AnyThread;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +26,7 @@ public final class SessionRegistry {
   private final BrokerStats stats;
   private final StoredCopies store;
   private final Hooks hooks;
-  private final Security security;
+  private final ReadChecks readChecks;
 
   public SessionRegistry(Limits limits, BrokerStats stats) {
     this(limits, stats, null);
@@ -42,17 +39,17 @@ public final class SessionRegistry {
 
   /** A registry whose sessions also run the delivery hooks of {@code hooks}. */
   public SessionRegistry(Limits limits, BrokerStats stats, StoredCopies store, Hooks hooks) {
-    this(limits, stats, store, hooks, Security.open());
+    this(limits, stats, store, hooks, ReadChecks.NONE);
   }
 
-  /** A registry whose sessions' owners get their read permissions from {@code security}. */
+  /** A registry whose sessions' owners get their read checks from {@code readChecks}. */
   public SessionRegistry(
-      Limits limits, BrokerStats stats, StoredCopies store, Hooks hooks, Security security) {
+      Limits limits, BrokerStats stats, StoredCopies store, Hooks hooks, ReadChecks readChecks) {
     this.limits = limits;
     this.stats = stats;
     this.store = store;
     this.hooks = hooks;
-    this.security = security;
+    this.readChecks = readChecks;
   }
 
   /** The broker's hooks. */
@@ -64,8 +61,8 @@ public final class SessionRegistry {
    * The read check of {@code owner} for the session of {@code clientId}, usable on any thread, or
    * {@code null} when it may read everything.
    */
-  public Predicate<String> readCheck(Identity owner, String clientId) {
-    return ReadCheck.of(security, owner, clientId);
+  public Predicate<String> readCheck(SessionOwner owner, String clientId) {
+    return readChecks.of(owner, clientId);
   }
 
   /**

@@ -5,8 +5,6 @@ import io.starling.broker.config.BrokerConfig.QueueOverflow;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.SubOptions;
-import io.starling.broker.security.AuthResult.TopicGrants;
-import io.starling.broker.security.Identity;
 import io.starling.broker.store.internal.Persistence;
 import io.starling.broker.store.internal.StoreCodec.StoredOwner;
 import io.starling.codec.packet.Will;
@@ -198,25 +196,18 @@ final class SessionStorage {
 
   /** The session's owner as the store keeps it (anonymous while it has none). */
   private StoredOwner storedOwner() {
-    Identity who = session.ownerIdentity();
+    SessionOwner who = session.sessionOwner();
     if (who == null) {
-      who = Identity.ANONYMOUS;
+      who = SessionOwner.ANONYMOUS;
     }
-    TopicGrants g = who.grants();
-    return new StoredOwner(
-        who.username(), g == null ? null : g.publish(), g == null ? null : g.subscribe());
+    return new StoredOwner(who.username(), who.publishGrants(), who.subscribeGrants());
   }
 
-  /** The identity a stored owner stands for; {@code null} for a record without one. */
-  static Identity identityOf(StoredOwner owner) {
-    if (owner == null) {
-      return null;
-    }
-    TopicGrants g =
-        owner.publishGrants() == null
-            ? null
-            : new TopicGrants(owner.publishGrants(), owner.subscribeGrants());
-    return new Identity(owner.username(), g);
+  /** The owner a stored owner stands for; {@code null} for a record without one. */
+  static SessionOwner ownerOf(StoredOwner owner) {
+    return owner == null
+        ? null
+        : new SessionOwner(owner.username(), owner.publishGrants(), owner.subscribeGrants());
   }
 
   void recordPendingWill(Will will, long seconds) {

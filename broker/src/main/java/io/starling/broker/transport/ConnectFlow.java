@@ -321,7 +321,7 @@ final class ConnectFlow {
             id,
             connection,
             c.cleanStart(),
-            login.policy().identity(),
+            SessionOwners.of(login.policy().identity()),
             reason -> refuse(reason, null)); // over limits.max_sessions, or another user's
   }
 

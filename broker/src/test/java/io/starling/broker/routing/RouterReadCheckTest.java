@@ -10,8 +10,8 @@ import io.starling.broker.extension.Hooks;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.SubOptions;
-import io.starling.broker.security.Identity;
 import io.starling.broker.session.Session;
+import io.starling.broker.session.SessionOwner;
 import io.starling.codec.QoS;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -54,7 +54,8 @@ class RouterReadCheckTest {
 
   private Session session(String id, String deniedPrefix) throws Exception {
     Session s = new Session(id, loop, BrokerConfig.Limits.DEFAULT, stats);
-    loop.submit(() -> s.own(Identity.ANONYMOUS, topic -> !topic.startsWith(deniedPrefix))).get();
+    loop.submit(() -> s.own(SessionOwner.ANONYMOUS, topic -> !topic.startsWith(deniedPrefix)))
+        .get();
     return s;
   }
 
