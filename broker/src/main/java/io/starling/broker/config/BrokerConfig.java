@@ -251,6 +251,9 @@ public record BrokerConfig(
    * @param maxTopicLevels the most levels a topic name or filter may have
    * @param connectTimeoutSeconds how long a new socket may take to send CONNECT
    * @param queueQos0WhileOffline whether QoS 0 messages are queued for offline persistent sessions
+   * @param maxSessions the most sessions the broker holds at once, connected ones and offline
+   *     persistent ones together; a CONNECT that would create one more is refused with "server
+   *     unavailable" (3.1.1) or "quota exceeded" (5.0)
    */
   public record Limits(
       int maxConnections,
@@ -260,9 +263,44 @@ public record BrokerConfig(
       QueueOverflow queueOverflow,
       int maxTopicLevels,
       int connectTimeoutSeconds,
-      boolean queueQos0WhileOffline) {
+      boolean queueQos0WhileOffline,
+      int maxSessions) {
+    /** The default of {@code limits.max_sessions}: twice the default connection limit. */
+    public static final int DEFAULT_MAX_SESSIONS = 200_000;
+
     public static final Limits DEFAULT =
-        new Limits(100_000, 1 << 20, 32, 1000, QueueOverflow.DROP_NEW, 128, 10, false);
+        new Limits(
+            100_000,
+            1 << 20,
+            32,
+            1000,
+            QueueOverflow.DROP_NEW,
+            128,
+            10,
+            false,
+            DEFAULT_MAX_SESSIONS);
+
+    /** Limits with the default {@code max_sessions}. */
+    public Limits(
+        int maxConnections,
+        int maxPacketSizeBytes,
+        int maxInflightMessages,
+        int maxQueuedMessages,
+        QueueOverflow queueOverflow,
+        int maxTopicLevels,
+        int connectTimeoutSeconds,
+        boolean queueQos0WhileOffline) {
+      this(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          DEFAULT_MAX_SESSIONS);
+    }
 
     public Limits {
       Objects.requireNonNull(queueOverflow, "queueOverflow");
@@ -274,9 +312,26 @@ public record BrokerConfig(
       positive(maxQueuedMessages, "max_queued_messages");
       positive(maxTopicLevels, "max_topic_levels");
       positive(connectTimeoutSeconds, "connect_timeout_seconds");
+      if (maxSessions < 1) {
+        throw new IllegalArgumentException("limits.max_sessions must be at least 1");
+      }
       if (maxPacketSizeBytes > 268_435_460) {
         throw new IllegalArgumentException("max_packet_size must be at most 268435460");
       }
+    }
+
+    /** A copy with another {@code max_sessions}. */
+    public Limits withMaxSessions(int maxSessions) {
+      return new Limits(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          maxSessions);
     }
 
     private static void positive(int value, String key) {

@@ -47,7 +47,8 @@ public final class ConfigLoader {
           "queue_overflow",
           "max_topic_levels",
           "connect_timeout_seconds",
-          "queue_qos0_while_offline");
+          "queue_qos0_while_offline",
+          "max_sessions");
   private static final Set<String> SYS = Set.of("interval_seconds");
   private static final Set<String> MQTT =
       Set.of(
@@ -120,7 +121,8 @@ public final class ConfigLoader {
               overflow(limits, "limits.queue_overflow", d.queueOverflow()),
               integer(limits, "limits.max_topic_levels", d.maxTopicLevels(), 1, 65535),
               integer(limits, "limits.connect_timeout_seconds", d.connectTimeoutSeconds(), 1, 3600),
-              bool(limits, "limits.queue_qos0_while_offline", d.queueQos0WhileOffline()));
+              bool(limits, "limits.queue_qos0_while_offline", d.queueQos0WhileOffline()),
+              integer(limits, "limits.max_sessions", d.maxSessions(), 1, Integer.MAX_VALUE));
       Sys parsedSys =
           new Sys(
               integer(

@@ -27,6 +27,9 @@ import java.util.Objects;
  *     storm does not redo the slow hash; 0 turns the cache off
  * @param jwt settings of the {@code jwt} authenticator
  * @param plugins options for custom authenticators, by authenticator name
+ * @param allowTakeoverByOtherUser whether, with authentication on, a client authenticated as one
+ *     user may take over the session another user created under the same client identifier (off:
+ *     such a CONNECT is refused as not authorized)
  */
 public record SecurityConfig(
     Boolean allowAnonymous,
@@ -40,7 +43,8 @@ public record SecurityConfig(
     int authQueuePerAddress,
     int authCacheSeconds,
     Jwt jwt,
-    Map<String, Map<String, String>> plugins) {
+    Map<String, Map<String, String>> plugins,
+    boolean allowTakeoverByOtherUser) {
   /** Logins that may wait for the authentication threads by default. */
   public static final int DEFAULT_AUTH_QUEUE_SIZE = 1024;
 
@@ -60,7 +64,8 @@ public record SecurityConfig(
           DEFAULT_AUTH_QUEUE_PER_ADDRESS,
           300,
           Jwt.DEFAULT,
-          Map.of());
+          Map.of(),
+          false);
 
   public SecurityConfig {
     authenticators = List.copyOf(authenticators);
@@ -110,7 +115,8 @@ public record SecurityConfig(
         authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /** A copy with other JWT settings. */
@@ -127,7 +133,8 @@ public record SecurityConfig(
         authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /** A copy with other timing settings. */
@@ -145,7 +152,8 @@ public record SecurityConfig(
         authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /** A copy with another authentication queue: its size, and each address's share of it. */
@@ -162,7 +170,26 @@ public record SecurityConfig(
         authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
+  }
+
+  /** A copy that allows or forbids taking over another user's session. */
+  public SecurityConfig withTakeoverByOtherUser(boolean allow) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
+        authCacheSeconds,
+        jwt,
+        plugins,
+        allow);
   }
 
   /** A copy with options for custom authenticators. */
@@ -179,7 +206,8 @@ public record SecurityConfig(
         authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /**

@@ -27,7 +27,8 @@ final class SecuritySections {
           "auth_queue_per_address",
           "auth_cache_seconds",
           "jwt",
-          "plugins");
+          "plugins",
+          "allow_takeover_by_other_user");
   private static final Set<String> JWT =
       Set.of(
           "hmac_secret_file",
@@ -93,7 +94,8 @@ final class SecuritySections {
         loader.integer(s, "security.auth_queue_per_address", d.authQueuePerAddress(), 1, 1 << 20),
         loader.integer(s, "security.auth_cache_seconds", d.authCacheSeconds(), 0, 86400),
         jwt,
-        plugins(s));
+        plugins(s),
+        loader.bool(s, "security.allow_takeover_by_other_user", d.allowTakeoverByOtherUser()));
   }
 
   AbuseLimits abuse(Map<String, Node> top) throws ConfigException {

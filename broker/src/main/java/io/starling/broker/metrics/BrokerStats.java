@@ -43,6 +43,14 @@ public final class BrokerStats {
   /** Connections refused or closed by an abuse limit (per address, flapping, rate). */
   public final LongAdder abuseRefused = new LongAdder();
 
+  /**
+   * CONNECTs refused because they would have created a session over {@code limits.max_sessions}.
+   */
+  public final LongAdder sessionsRefused = new LongAdder();
+
+  /** CONNECTs refused because the client id's session belongs to another user. */
+  public final LongAdder takeoversRefused = new LongAdder();
+
   public final AtomicLong subscriptions = new AtomicLong();
   public final AtomicLong queuedMessages = new AtomicLong();
   public final AtomicLong persistentSessions = new AtomicLong();

@@ -103,6 +103,11 @@ public final class ClientPolicy {
     return security.liveLogins().watch(this, loop, end);
   }
 
+  /** Who the client is for its permissions: its user name and its credentials' grants. */
+  public Identity identity() {
+    return new Identity(username, grants);
+  }
+
   /** Whether the client may publish to {@code topic}. */
   public boolean canPublish(String topic) {
     return cached(topic, Acl.Access.WRITE);

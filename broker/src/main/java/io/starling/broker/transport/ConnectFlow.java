@@ -332,7 +332,15 @@ final class ConnectFlow {
             .onRevoked(ctx.executor(), reason -> state.disconnect(reason, "credentials revoked"));
     ctx.channel().closeFuture().addListener(f -> forget.run());
     timer.start(terms.keepAliveSeconds(), this::keepAliveExpired);
-    state.broker().lifecycle().takeOver(id, connection, c.cleanStart());
+    state
+        .broker()
+        .lifecycle()
+        .takeOver(
+            id,
+            connection,
+            c.cleanStart(),
+            SessionOwners.of(login.policy().identity()),
+            reason -> refuse(reason, null)); // over limits.max_sessions, or another user's
   }
 
   /** The CONNACK properties of an accepted 5.0 connection, with those of enhanced auth. */
@@ -360,8 +368,7 @@ final class ConnectFlow {
    * attached all the same, for the caller to end the connection in order.
    */
   boolean onSessionReady(Session s, boolean sessionPresent) {
-    state.useSession(s);
-    s.readFilter(state.policy().receiveFilter()); // the ACL applies to deliveries
+    state.useSession(s); // the session has its owner's read check (the takeover set it)
     if (!ctx.channel().isActive()) {
       s.attach(connection, state.sessionExpirySeconds());
       return false;

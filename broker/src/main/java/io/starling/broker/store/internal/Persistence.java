@@ -72,17 +72,21 @@ public final class Persistence implements AutoCloseable {
 
   // ---- sessions -------------------------------------------------------------------------------
 
-  /** A persistent session is attached to a connection. */
-  public void sessionConnected(String clientId, long expirySeconds) {
-    put(StoreKind.SESSIONS, StoreCodec.sessionKey(clientId), StoreCodec.session(expirySeconds, 0));
-  }
-
-  /** A persistent session lost its connection at {@code atMillis} (epoch): its expiry counts. */
-  public void sessionDisconnected(String clientId, long expirySeconds, long atMillis) {
+  /** A persistent session owned by {@code owner} is attached to a connection. */
+  public void sessionConnected(String clientId, long expirySeconds, StoreCodec.StoredOwner owner) {
     put(
         StoreKind.SESSIONS,
         StoreCodec.sessionKey(clientId),
-        StoreCodec.session(expirySeconds, atMillis));
+        StoreCodec.session(expirySeconds, 0, owner));
+  }
+
+  /** A persistent session lost its connection at {@code atMillis} (epoch): its expiry counts. */
+  public void sessionDisconnected(
+      String clientId, long expirySeconds, long atMillis, StoreCodec.StoredOwner owner) {
+    put(
+        StoreKind.SESSIONS,
+        StoreCodec.sessionKey(clientId),
+        StoreCodec.session(expirySeconds, atMillis, owner));
   }
 
   /** A session's messages and inbound QoS 2 state are forgotten (clean start). */
