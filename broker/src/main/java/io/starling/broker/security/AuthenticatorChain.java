@@ -1,6 +1,8 @@
 package io.starling.broker.security;
 
 import io.starling.broker.config.SecurityConfig;
+import io.starling.broker.logging.LogText;
+import io.starling.broker.logging.RateLimitedLog;
 import io.starling.broker.threading.AnyThread;
 import io.starling.codec.ReasonCode;
 import java.io.IOException;
@@ -34,6 +36,9 @@ import org.slf4j.LoggerFactory;
 @AnyThread
 final class AuthenticatorChain implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuthenticatorChain.class);
+
+  /** Logins refused because the authenticators are busy: a flood writes a few lines a second. */
+  private static final RateLimitedLog busy = new RateLimitedLog(log, 10, 1);
 
   private final List<Authenticator> authenticators;
   private final ThreadPoolExecutor executor;
@@ -193,7 +198,9 @@ final class AuthenticatorChain implements AutoCloseable {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
       finished.run();
-      log.warn("login of client {} refused: authentication queue full", request.clientId());
+      busy.warn(
+          "login of client {} refused: authentication queue full",
+          LogText.untrusted(request.clientId()));
       then.accept(new Login(ReasonCode.SERVER_BUSY, null));
       return;
     }
@@ -207,9 +214,9 @@ final class AuthenticatorChain implements AutoCloseable {
                 } else {
                   task.cancel(true);
                 }
-                log.warn(
+                busy.warn(
                     "login of client {} refused: authenticators took more than {} ms",
-                    request.clientId(),
+                    LogText.untrusted(request.clientId()),
                     timeoutMillis);
                 then.accept(new Login(ReasonCode.SERVER_UNAVAILABLE, null));
               }

@@ -8,6 +8,7 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.starling.broker.config.SecurityConfig;
+import io.starling.broker.logging.LogText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,12 +128,16 @@ public final class JwtAuthenticator implements Authenticator {
       JWSVerifier verifier =
           JWSAlgorithm.HS256.equals(alg) ? hmac : JWSAlgorithm.RS256.equals(alg) ? rsa : null;
       if (verifier == null || !jwt.verify(verifier)) {
-        log.debug("client {}: token signature refused ({})", request.clientId(), alg);
+        log.debug(
+            "client {}: token signature refused ({})", LogText.untrusted(request.clientId()), alg);
         return AuthResult.BAD_CREDENTIALS;
       }
       return judge(jwt.getJWTClaimsSet(), request);
     } catch (ParseException | JOSEException e) {
-      log.debug("client {}: unreadable token: {}", request.clientId(), e.getMessage());
+      log.debug(
+          "client {}: unreadable token: {}",
+          LogText.untrusted(request.clientId()),
+          LogText.untrusted(e.getMessage()));
       return AuthResult.BAD_CREDENTIALS;
     }
   }
@@ -143,7 +148,9 @@ public final class JwtAuthenticator implements Authenticator {
     Date exp = claims.getExpirationTime();
     Date nbf = claims.getNotBeforeTime();
     if (exp == null || exp.getTime() + skew < now || (nbf != null && nbf.getTime() - skew > now)) {
-      log.debug("client {}: token expired, not yet valid or without exp", request.clientId());
+      log.debug(
+          "client {}: token expired, not yet valid or without exp",
+          LogText.untrusted(request.clientId()));
       return AuthResult.BAD_CREDENTIALS;
     }
     if (config.issuer() != null && !config.issuer().equals(claims.getIssuer())) {

@@ -1,5 +1,6 @@
 package io.starling.broker.security;
 
+import io.starling.broker.logging.LogText;
 import io.starling.broker.threading.AnyThread;
 import io.starling.codec.ReasonCode;
 import java.time.Duration;
@@ -59,8 +60,8 @@ final class LiveLogins {
       release();
       log.info(
           "ending the connection of client {} user {}: {}",
-          policy.clientId(),
-          policy.username(),
+          LogText.untrusted(policy.clientId()),
+          LogText.untrusted(policy.username()),
           why);
       try {
         loop.execute(() -> end.accept(reason));

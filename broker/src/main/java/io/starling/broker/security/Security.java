@@ -4,6 +4,8 @@ import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.SecurityConfig;
 import io.starling.broker.config.TlsConfig.CertificateUsername;
+import io.starling.broker.logging.LogText;
+import io.starling.broker.logging.RateLimitedLog;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.security.internal.ConnectionGuard;
 import io.starling.broker.security.internal.FileWatch;
@@ -34,6 +36,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Security implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Security.class);
+
+  /**
+   * Refused logins: what a client decides to repeat, so at most 20 lines a second (the rest
+   * counted), with the names it sent escaped and cut short.
+   */
+  private static final RateLimitedLog refusals = new RateLimitedLog(log, 20, 1);
 
   private final SecurityConfig config;
   private final AbuseLimits abuse;
@@ -285,7 +293,10 @@ public final class Security implements AutoCloseable {
         }
         case BUSY -> {
           stats.abuseRefused.increment();
-          log.debug("login of client {} from {} refused: too many waiting", clientId, address);
+          log.debug(
+              "login of client {} from {} refused: too many waiting",
+              LogText.untrusted(clientId),
+              address);
           then.accept(new Login(ReasonCode.SERVER_BUSY, null));
           return;
         }
@@ -309,7 +320,10 @@ public final class Security implements AutoCloseable {
   /** The refusal of every login from an address over its failed-login limit, right or wrong. */
   private Login blocked(String clientId, InetAddress address) {
     stats.abuseRefused.increment();
-    log.info("login refused for client {} from {}: too many failed logins", clientId, address);
+    refusals.info(
+        "login refused for client {} from {}: too many failed logins",
+        LogText.untrusted(clientId),
+        address);
     return new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null);
   }
 
@@ -345,7 +359,11 @@ public final class Security implements AutoCloseable {
     if (address != null) {
       guard.loginFailed(address);
     }
-    log.info("{} authentication failed for user {} from {}", method, user, address);
+    refusals.info(
+        "{} authentication failed for user {} from {}",
+        LogText.untrusted(method),
+        LogText.untrusted(user),
+        address);
   }
 
   /** The login an authenticator's decision means. */
@@ -381,7 +399,10 @@ public final class Security implements AutoCloseable {
       InetAddress address) {
     if (!guard.admitClientId(user, clientId)) {
       stats.abuseRefused.increment();
-      log.info("login refused for client {} from {}: reconnecting too often", clientId, address);
+      refusals.info(
+          "login refused for client {} from {}: reconnecting too often",
+          LogText.untrusted(clientId),
+          address);
       return new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null);
     }
     AuthResult.TopicGrants grants = result == null ? null : result.grants();
@@ -400,10 +421,10 @@ public final class Security implements AutoCloseable {
       guard.loginFailed(address);
     }
     // Never the password: only who tried, from where, and why it failed.
-    log.info(
+    refusals.info(
         "login failed for client {} user {} from {}: {}",
-        clientId,
-        user,
+        LogText.untrusted(clientId),
+        LogText.untrusted(user),
         address,
         reason.description());
     return new Login(reason, null);

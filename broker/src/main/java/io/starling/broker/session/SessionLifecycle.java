@@ -6,6 +6,7 @@ import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.Protocol;
 import io.starling.broker.config.TlsConfig;
 import io.starling.broker.extension.Hooks;
+import io.starling.broker.logging.LogText;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.routing.Router;
@@ -113,7 +114,7 @@ public final class SessionLifecycle {
       Consumer<ReasonCode> refuse) {
     Session s = sessions.getOrCreateWithinLimit(clientId, connection.eventLoop());
     if (s == null) {
-      log.debug("client {}: refused, limits.max_sessions reached", clientId);
+      log.debug("client {}: refused, limits.max_sessions reached", LogText.untrusted(clientId));
       onLoopOf(connection, () -> refuse.accept(ReasonCode.QUOTA_EXCEEDED));
       return;
     }
@@ -127,7 +128,9 @@ public final class SessionLifecycle {
             // Checked before the connection holding the session is touched: a refused client
             // neither ends it nor learns anything of the session.
             stats.takeoversRefused.increment();
-            log.debug("client {}: refused, its session belongs to another user", clientId);
+            log.debug(
+                "client {}: refused, its session belongs to another user",
+                LogText.untrusted(clientId));
             onLoopOf(connection, () -> refuse.accept(ReasonCode.NOT_AUTHORIZED));
             return;
           }

@@ -3,6 +3,7 @@ package io.starling.broker.transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.starling.broker.config.Protocol;
 import io.starling.broker.extension.Hooks;
+import io.starling.broker.logging.LogText;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.security.Login;
 import io.starling.broker.session.Session;
@@ -117,7 +118,10 @@ final class ConnectFlow {
       onAuth((Auth) packet);
     } else {
       // Only AUTH may come before CONNACK, and no DISCONNECT may precede it [MQTT-3.14.0-1].
-      log.debug("client {}: {} during authentication, closing", state.clientId(), packet.type());
+      log.debug(
+          "client {}: {} during authentication, closing",
+          LogText.untrusted(state.clientId()),
+          packet.type());
       state.closeNow();
     }
   }
@@ -358,7 +362,7 @@ final class ConnectFlow {
 
   /** 1.5 times the keep-alive went by without a packet [MQTT-3.1.2-22]; the will is published. */
   private void keepAliveExpired() {
-    log.debug("client {}: keep-alive expired", state.clientId());
+    log.debug("client {}: keep-alive expired", LogText.untrusted(state.clientId()));
     state.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 times the keep-alive");
   }
 

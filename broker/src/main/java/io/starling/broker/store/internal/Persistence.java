@@ -3,6 +3,7 @@ package io.starling.broker.store.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.starling.broker.config.PersistenceConfig;
+import io.starling.broker.logging.LogText;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.SubOptions;
 import io.starling.broker.store.StorageBackend;
@@ -253,7 +254,11 @@ public final class Persistence implements AutoCloseable {
               b.write(List.of(StoreOp.delete(StoreKind.QUEUE, victim[0])), false);
             }
           } catch (Exception e) {
-            log.error("cannot drop the oldest message of {} in {}", clientId, b.location(), e);
+            log.error(
+                "cannot drop the oldest message of {} in {}",
+                LogText.untrusted(clientId),
+                b.location(),
+                e);
           }
         });
   }
@@ -288,7 +293,11 @@ public final class Persistence implements AutoCloseable {
                   return true;
                 });
           } catch (Exception e) {
-            log.error("cannot read the queue of {} from {}", clientId, b.location(), e);
+            log.error(
+                "cannot read the queue of {} from {}",
+                LogText.untrusted(clientId),
+                b.location(),
+                e);
           }
           sink.accept(out);
         });
