@@ -52,6 +52,19 @@ final class ConnectChecks {
     return null;
   }
 
+  /** What a Reason String says about a refusal of {@link #refusal}. */
+  static String why(ReasonCode refusal) {
+    return switch (refusal) {
+      case SERVER_MOVED, USE_ANOTHER_SERVER -> "this server sends its clients elsewhere";
+      case QOS_NOT_SUPPORTED -> "the will's QoS is over the broker's maximum QoS";
+      case RETAIN_NOT_SUPPORTED -> "retained messages are not available";
+      case TOPIC_NAME_INVALID -> "the will topic has more levels than limits.max_topic_levels";
+      case NOT_AUTHORIZED -> "the will topic starts with $";
+      case CLIENT_IDENTIFIER_NOT_VALID -> "client identifier not valid";
+      default -> refusal.description();
+    };
+  }
+
   /** The refusal of a will the client's ACL may not publish, or {@code null}. */
   static ReasonCode willRefusal(Will w, ClientPolicy policy) {
     return w != null && !policy.canPublish(w.topic()) ? ReasonCode.NOT_AUTHORIZED : null;

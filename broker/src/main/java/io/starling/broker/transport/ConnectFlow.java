@@ -22,6 +22,7 @@ import io.starling.codec.packet.Property;
 import io.starling.codec.packet.PropertyId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -53,6 +54,9 @@ final class ConnectFlow {
   private final Protocol protocol;
 
   private boolean connectSeen;
+
+  /** The Maximum Packet Size the client asked for in CONNECT (5.0), or no limit. */
+  private long clientMaxPacketSize = Long.MAX_VALUE;
 
   /** Whether this connection holds a place under {@code limits.max_connections}. */
   private boolean counted;
@@ -144,7 +148,10 @@ final class ConnectFlow {
       // A 5.0 CONNECT that breaks the rules may be answered with CONNACK and a reason code
       // [MQTT-4.13.1-1].
       state.writer().useVersion(MqttVersion.V5);
-      refuse(reason.isAllowedIn(PacketType.CONNACK) ? reason : ReasonCode.MALFORMED_PACKET, null);
+      refuse(
+          reason.isAllowedIn(PacketType.CONNACK) ? reason : ReasonCode.MALFORMED_PACKET,
+          null,
+          bad.getMessage());
       return true;
     }
     return false;
@@ -152,12 +159,15 @@ final class ConnectFlow {
 
   private void onConnect(Connect c) {
     connectSeen = true;
+    clientMaxPacketSize =
+        c.properties().longValue(PropertyId.MAXIMUM_PACKET_SIZE).orElse(Long.MAX_VALUE);
     timer.cancel();
     state.writer().useVersion(c.version());
     ReasonCode refusal =
         ConnectChecks.refusal(c, protocol, state.broker().config().limits().maxTopicLevels());
     if (refusal != null) {
-      refuse(refusal, ConnectChecks.refusalProperties(refusal, protocol));
+      refuse(
+          refusal, ConnectChecks.refusalProperties(refusal, protocol), ConnectChecks.why(refusal));
       return;
     }
     String method =
@@ -170,7 +180,10 @@ final class ConnectFlow {
     }
     EnhancedAuthenticator authenticator = state.broker().enhancedAuthenticator(method);
     if (authenticator == null) {
-      refuse(ReasonCode.BAD_AUTHENTICATION_METHOD, null); // [MQTT-4.12.0-1]
+      refuse(
+          ReasonCode.BAD_AUTHENTICATION_METHOD,
+          null,
+          "authentication method not supported: " + LogText.untrusted(method)); // [MQTT-4.12.0-1]
       return;
     }
     auth =
@@ -204,7 +217,7 @@ final class ConnectFlow {
       case FAILURE -> {
         auth.finish();
         authenticating = null;
-        refuse(auth.failureReason(), null); // [MQTT-4.12.0-4]
+        refuse(auth.failureReason(), null, "authentication failed"); // [MQTT-4.12.0-4]
       }
     }
   }
@@ -271,7 +284,7 @@ final class ConnectFlow {
     // The place is taken now, atomically, and given back when the connection ends, however it
     // ends: two CONNECTs on two loops cannot both take the last one.
     if (!state.broker().stats().tryConnect(state.broker().config().limits().maxConnections())) {
-      refuse(ReasonCode.SERVER_UNAVAILABLE, null);
+      refuse(ReasonCode.SERVER_UNAVAILABLE, null, "the broker is at limits.max_connections");
       return;
     }
     counted = true;
@@ -307,7 +320,7 @@ final class ConnectFlow {
   private void onLogin(
       Connect c, String id, String assigned, Properties authProperties, Login login) {
     if (!login.isSuccess()) {
-      refuse(login.reason(), null);
+      refuse(login.reason(), null, login.reason().description().toLowerCase(Locale.ROOT));
       return;
     }
     if (!ctx.channel().isActive()) {
@@ -316,7 +329,7 @@ final class ConnectFlow {
     ReasonCode willRefusal = ConnectChecks.willRefusal(c.will(), login.policy());
     if (willRefusal != null) {
       state.broker().stats().publishDenied.increment();
-      refuse(willRefusal, null);
+      refuse(willRefusal, null, "the will topic may not be published to");
       return;
     }
     ConnectTerms terms = ConnectTerms.of(c, protocol);
@@ -344,7 +357,13 @@ final class ConnectFlow {
             connection,
             c.cleanStart(),
             SessionOwners.of(login.policy().identity()),
-            reason -> refuse(reason, null)); // over limits.max_sessions, or another user's
+            reason -> // over limits.max_sessions, or another user's
+            refuse(
+                    reason,
+                    null,
+                    reason == ReasonCode.NOT_AUTHORIZED
+                        ? "not authorized for this client identifier"
+                        : "the broker is at limits.max_sessions"));
   }
 
   /** The CONNACK properties of an accepted 5.0 connection, with those of enhanced auth. */
@@ -392,8 +411,24 @@ final class ConnectFlow {
 
   /** Refuses the CONNECT with CONNACK {@code reason}, then closes; no will is published. */
   private void refuse(ReasonCode reason, Properties properties) {
+    refuse(reason, properties, null);
+  }
+
+  /**
+   * Refuses the CONNECT with CONNACK {@code reason} and, for a 5.0 client, a Reason String saying
+   * {@code why} (never the peer's bytes; left out when the client's Maximum Packet Size is under
+   * 512 bytes, so that it always fits [MQTT-3.2.2-19]), then closes; no will is published.
+   */
+  private void refuse(ReasonCode reason, Properties properties, String why) {
     state.discardWill();
-    state.endWith(new ConnAck(false, reason, properties == null ? Properties.EMPTY : properties));
+    Properties props = properties == null ? Properties.EMPTY : properties;
+    if (why != null && state.isV5() && clientMaxPacketSize >= 512) {
+      List<Property> all = new ArrayList<>(props.entries());
+      all.add(
+          new Property(PropertyId.REASON_STRING, why.length() > 200 ? why.substring(0, 200) : why));
+      props = Properties.of(all);
+    }
+    state.endWith(new ConnAck(false, reason, props));
   }
 
   /** The connection ended: gives its place under {@code limits.max_connections} back, once. */
