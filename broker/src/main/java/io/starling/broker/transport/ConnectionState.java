@@ -33,8 +33,11 @@ final class ConnectionState {
   private final PacketWriter writer;
   private final AckBatcher acks;
 
-  /** Pauses reading while the client is over its publish rate; null until first needed. */
+  /** Pauses reading (publish rate, congestion, memory, full outbound buffer); null until needed. */
   private ReadThrottle throttle;
+
+  /** Watches the outbound buffer once it was first over its high-water mark; null until then. */
+  private WriteBacklog backlog;
 
   private String clientId;
 
@@ -105,12 +108,30 @@ final class ConnectionState {
     return writer.version() == MqttVersion.V5;
   }
 
-  /** This connection's publish-rate throttle, made on first use. */
+  /** This connection's read throttle, made on first use. */
   ReadThrottle throttle() {
     if (throttle == null) {
       throttle = new ReadThrottle(ctx.channel());
     }
     return throttle;
+  }
+
+  /** The read throttle if one was made, otherwise null. */
+  ReadThrottle throttleIfAny() {
+    return throttle;
+  }
+
+  /** This connection's outbound-buffer watch, made on first use. */
+  WriteBacklog backlog() {
+    if (backlog == null) {
+      backlog = new WriteBacklog(this);
+    }
+    return backlog;
+  }
+
+  /** The outbound-buffer watch if one was made, otherwise null. */
+  WriteBacklog backlogIfAny() {
+    return backlog;
   }
 
   // ---- what CONNECT agreed ------------------------------------------------------------------

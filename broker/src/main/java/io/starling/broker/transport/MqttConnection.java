@@ -208,17 +208,30 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
       congested = broker.persistence()::whenDrained; // the storage thread is falling behind
     }
     if (congested != null) {
-      ReadThrottle.pauseUntilDrained(ctx.channel(), congested);
+      state.throttle().pauseUntilDrained(congested);
     }
     if (broker.security().isMemoryHigh()) { // the global memory high-water mark
-      ReadThrottle.pauseWhileMemoryHigh(ctx.channel(), broker.security()::isMemoryHigh);
+      state.throttle().pauseWhileMemoryHigh(broker.security()::isMemoryHigh);
+    }
+    ReadThrottle throttle = state.throttleIfAny();
+    if (throttle != null) {
+      throttle.reassert(); // the login's pause may have ended while another one holds
     }
   }
 
+  /**
+   * Over the high-water mark, the client is not read until its outbound buffer drains, and is
+   * closed if it stays so (see {@link WriteBacklog}); back under the low-water mark, reading
+   * resumes and the session sends what it queued meanwhile.
+   */
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    boolean writable = ctx.channel().isWritable();
+    if (!writable || state.backlogIfAny() != null) {
+      state.backlog().writabilityChanged();
+    }
     Session session = state.session();
-    if (ctx.channel().isWritable() && session != null && session.connection() == this) {
+    if (writable && session != null && session.connection() == this) {
       session.drainQueue();
       ctx.flush();
     }
@@ -228,6 +241,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     keepAlive.cancel();
+    WriteBacklog backlog = state.backlogIfAny();
+    if (backlog != null) {
+      backlog.cancel();
+    }
     endConnection();
     for (MqttPacket p : pending) {
       ReferenceCountUtil.release(p);
