@@ -71,10 +71,11 @@ final class ReadThrottle {
   /**
    * Stops reading until the client is back within its rate, {@code aheadNanos} from now. Packets
    * already read in the same batch push the time further; one timer runs at a time and re-arms
-   * until the latest time is reached, so an early timer cannot resume reading.
+   * until the latest time is reached, so an early timer cannot resume reading. Time is the event
+   * loop's {@code Ticker}, the clock its timers run by.
    */
   void pauseFor(long aheadNanos) {
-    long until = System.nanoTime() + aheadNanos;
+    long until = channel.eventLoop().ticker().nanoTime() + aheadNanos;
     if (until - pausedUntil > 0) {
       pausedUntil = until;
     }
@@ -85,7 +86,7 @@ final class ReadThrottle {
   }
 
   private void resumeWhenDue() {
-    long left = pausedUntil - System.nanoTime();
+    long left = pausedUntil - channel.eventLoop().ticker().nanoTime();
     if (left > 0) {
       channel.eventLoop().schedule(this::resumeWhenDue, left, TimeUnit.NANOSECONDS);
       return;

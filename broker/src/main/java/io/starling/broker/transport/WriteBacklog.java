@@ -7,6 +7,7 @@ import io.starling.broker.threading.EventLoopOnly;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,12 +76,23 @@ final class WriteBacklog {
   private long unwritableSinceNanos;
   private ScheduledFuture<?> check;
 
+  /** Whether the broker is over its memory high-water mark. */
+  private final BooleanSupplier memoryHigh;
+
   WriteBacklog(ConnectionState state) {
+    this(state, state.broker().security()::isMemoryHigh);
+  }
+
+  /**
+   * @param memoryHigh whether memory is over the high-water mark, read on the event loop
+   */
+  WriteBacklog(ConnectionState state, BooleanSupplier memoryHigh) {
     this.state = state;
     this.channel = state.ctx().channel();
     this.ticker = state.ctx().executor().ticker();
     this.timeoutNanos =
         TimeUnit.SECONDS.toNanos(state.broker().config().abuse().unwritableTimeoutSeconds());
+    this.memoryHigh = memoryHigh;
   }
 
   /** From {@code channelWritabilityChanged}: pauses or resumes reading, arms or stops the check. */
@@ -96,7 +108,7 @@ final class WriteBacklog {
   }
 
   /** Whether the channel is unwritable and being watched. */
-  boolean isUnwritable() {
+  boolean isWatching() {
     return check != null;
   }
 
@@ -120,7 +132,7 @@ final class WriteBacklog {
     long stuck = ticker.nanoTime() - unwritableSinceNanos;
     if (timeoutNanos > 0 && stuck >= timeoutNanos) {
       close(Reason.TIMEOUT, stuck);
-    } else if (stuck >= SHED_AFTER_NANOS && state.broker().security().isMemoryHigh()) {
+    } else if (stuck >= SHED_AFTER_NANOS && memoryHigh.getAsBoolean()) {
       close(Reason.MEMORY_HIGH, stuck);
     } else {
       long next = CHECK_EVERY_NANOS;
