@@ -63,7 +63,7 @@ class SlowReaderIT {
    * MiB of PINGREQ makes the broker buffer 32 Mi PINGRESP (gigabytes); with it, each connection
    * holds one outbound buffer's high-water mark and one read's worth of replies.
    */
-  private static final long RSS_GROWTH_BOUND_BYTES = 32L << 20;
+  private static final long RSS_GROWTH_BOUND_BYTES = 48L << 20;
 
   private static final String UNWRITABLE_CLOSED = "$SYS/broker/security/abuse/closed/unwritable";
 
@@ -216,7 +216,8 @@ class SlowReaderIT {
       // Its writes blocked (TCP pushed back: the broker stopped reading it) until it was closed.
       long stuckMillis = TimeUnit.NANOSECONDS.toMillis(flood.endNanos - flood.lastProgressNanos);
       assertThat(stuckMillis)
-          .as("closed after abuse.unwritable_timeout_seconds, not before (%s); broker output:%n%s",
+          .as(
+              "closed after abuse.unwritable_timeout_seconds, not before (%s); broker output:%n%s",
               flood.failure, broker)
           .isBetween(
               TimeUnit.SECONDS.toMillis(UNWRITABLE_TIMEOUT_SECONDS) - 1000,

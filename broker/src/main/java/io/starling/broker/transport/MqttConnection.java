@@ -89,7 +89,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void flush() {
-    ctx.flush();
+    state.writer().flush();
   }
 
   @Override
@@ -147,7 +147,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     pending = List.of();
     broker.router().dispatch();
     state.acks().flush();
-    ctx.flush();
+    state.writer().flush();
   }
 
   // ---- channel events -----------------------------------------------------------------------
@@ -203,7 +203,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     }
     Backpressure congested = broker.router().dispatch();
     state.acks().flush();
-    ctx.flush();
+    state.writer().flush();
     if (congested == null && broker.persistence() != null && broker.persistence().isCongested()) {
       congested = broker.persistence()::whenDrained; // the storage thread is falling behind
     }
@@ -233,7 +233,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     Session session = state.session();
     if (writable && session != null && session.connection() == this) {
       session.drainQueue();
-      ctx.flush();
+      state.writer().flush();
     }
     ctx.fireChannelWritabilityChanged();
   }
@@ -241,6 +241,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     keepAlive.cancel();
+    state.writer().discard();
     WriteBacklog backlog = state.backlogIfAny();
     if (backlog != null) {
       backlog.cancel();

@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a connection does about a client that does not take what it is sent. Netty marks the
- * channel unwritable once its outbound buffer is over the high-water mark (64 KiB, set on the
- * listener's child channels); from then on:
+ * What a connection does about a client that does not take what it is sent. Netty marks the channel
+ * unwritable once its outbound buffer is over the high-water mark (64 KiB, set on the listener's
+ * child channels); from then on:
  *
  * <ul>
  *   <li>the client is not read ({@link ReadThrottle#pauseWhileUnwritable}) until the buffer drains
@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  *   <li>if the buffer stays over the mark for {@code abuse.unwritable_timeout_seconds}, the
  *       connection is closed. A client with keep-alive 0 (no keep-alive check, MQTT 3.1.1 section
  *       3.1.2.10) is reaped this way too, when it neither reads nor sends;
- *   <li>while memory is over {@code abuse.memory_high_watermark_percent}, a connection that has been
- *       over its mark for {@link #SHED_AFTER_NANOS a second} is closed at once: those are the
+ *   <li>while memory is over {@code abuse.memory_high_watermark_percent}, a connection that has
+ *       been over its mark for {@link #SHED_AFTER_NANOS a second} is closed at once: those are the
  *       connections holding buffers, and closing them is how the broker gets memory back without
  *       waiting for everybody else's pause to do it.
  * </ul>
@@ -144,8 +144,8 @@ final class WriteBacklog {
   }
 
   /**
-   * Closes the connection without a word: a DISCONNECT would only queue behind what the client
-   * does not read. The will is published, as for any end but DISCONNECT [MQTT-3.1.2-8].
+   * Closes the connection without a word: a DISCONNECT would only queue behind what the client does
+   * not read. The will is published, as for any end but DISCONNECT [MQTT-3.1.2-8].
    */
   private void close(Reason reason, long unwritableNanos) {
     state.broker().stats().unwritableClosed.increment();
