@@ -19,8 +19,9 @@ import io.starling.codec.packet.Will;
  * dispatch), {@link ConnectFlow} (CONNECT, AUTH, login) and {@link ClientRequests} (what a
  * connected client asks). It holds what was agreed at CONNECT (client id, terms, policy, topic
  * aliases, session expiry, will), the attached session, the packet writer and acknowledgement
- * batcher, and how the connection ends ({@link #disconnect}). {@link ConnectFlow} fills it in when
- * the login succeeds; until then the client id, terms and policy are null.
+ * batcher, the read throttle and outbound-buffer watch (both made on first use), and how the
+ * connection ends ({@link #disconnect}). {@link ConnectFlow} fills it in when the login succeeds;
+ * until then the client id, terms and policy are null.
  *
  * <p>One instance per connection, made when its handler is added; runs on the channel's event loop
  * only, and takes no lock.
