@@ -51,7 +51,8 @@ final class SecuritySections {
           "flap_window_seconds",
           "flap_cooloff_seconds",
           "max_failed_logins_per_minute",
-          "memory_high_watermark_percent");
+          "memory_high_watermark_percent",
+          "unwritable_timeout_seconds");
 
   private final ConfigLoader loader;
 
@@ -117,7 +118,9 @@ final class SecuritySections {
         loader.integer(
             a, "abuse.max_failed_logins_per_minute", d.maxFailedLoginsPerMinute(), 0, max),
         loader.integer(
-            a, "abuse.memory_high_watermark_percent", d.memoryHighWatermarkPercent(), 0, 100));
+            a, "abuse.memory_high_watermark_percent", d.memoryHighWatermarkPercent(), 0, 100),
+        loader.integer(
+            a, "abuse.unwritable_timeout_seconds", d.unwritableTimeoutSeconds(), 0, 86400));
   }
 
   private Path path(Map<String, Node> section, String key) throws ConfigException {

@@ -51,6 +51,13 @@ public final class BrokerStats {
   /** CONNECTs refused because the client id's session belongs to another user. */
   public final LongAdder takeoversRefused = new LongAdder();
 
+  /**
+   * Connections closed because their client did not take what it was sent: the outbound buffer
+   * stayed over its high-water mark for {@code abuse.unwritable_timeout_seconds}, or for a second
+   * while memory was over {@code abuse.memory_high_watermark_percent}.
+   */
+  public final LongAdder unwritableClosed = new LongAdder();
+
   public final AtomicLong subscriptions = new AtomicLong();
   public final AtomicLong queuedMessages = new AtomicLong();
   public final AtomicLong persistentSessions = new AtomicLong();
