@@ -311,7 +311,10 @@ final class ConnectFlow {
         ctx.executor(),
         () -> config.setAutoRead(false),
         login -> {
-          config.setAutoRead(true);
+          ReadThrottle throttle = state.throttleIfAny();
+          if (throttle == null || !throttle.isPaused()) {
+            config.setAutoRead(true); // the login's pause ends, not another reason's
+          }
           then.accept(login);
         });
   }
