@@ -384,9 +384,18 @@ public final class Security implements AutoCloseable {
   }
 
   /**
+   * A logged-in connection of {@code user} (null: anonymous) with {@code clientId} ended other than
+   * by the client's DISCONNECT: it counts towards the flapping limit ({@code abuse.flap_*}). Any
+   * thread.
+   */
+  public void connectionEndedAbnormally(String user, String clientId) {
+    guard.endedAbnormally(user, clientId);
+  }
+
+  /**
    * A client that passed authentication as {@code user} (null: anonymous), unless its client id is
-   * flapping: only logins that got this far count against it, and per user, so that nobody can lock
-   * someone else's client id out.
+   * cooling off after flapping ({@link #connectionEndedAbnormally}): only logins that got this far
+   * are held to it, and per user, so that nobody can lock someone else's client id out.
    *
    * @param result the authenticator's answer (its grants and expiry), or null
    * @param passwordFile the password file that vouched for the user, or null
@@ -397,7 +406,7 @@ public final class Security implements AutoCloseable {
       FileAuthenticator passwordFile,
       String clientId,
       InetAddress address) {
-    if (!guard.admitClientId(user, clientId)) {
+    if (guard.isFlapping(user, clientId)) {
       stats.abuseRefused.increment();
       refusals.info(
           "login refused for client {} from {}: reconnecting too often",

@@ -275,6 +275,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   /** What happens whenever the connection ends, however it ends. Runs once. */
   private void endConnection() {
     connect.connectionEnded();
+    ClientPolicy loggedIn = state.policy();
+    if (loggedIn != null && !state.isDisconnectedByClient() && !broker.isShuttingDown()) {
+      // Only connections that end abnormally count towards flapping: a clean connect and
+      // DISCONNECT cycle, however often, never does.
+      broker.security().connectionEndedAbnormally(loggedIn.username(), state.clientId());
+    }
     Session s = state.session();
     if (s == null || s.connection() != this) {
       return;

@@ -174,32 +174,48 @@ public final class ConnectionGuard {
   }
 
   /**
-   * Counts a successful login of {@code user} (null: anonymous) with {@code clientId}; returns
-   * false if that pair is flapping (too many logins in the window) or still cooling off, in which
-   * case it must be refused. Only logins that passed authentication are counted, and per user, so
-   * that nobody can lock another user's client id out.
+   * Whether {@code user} (null: anonymous) with {@code clientId} is cooling off after flapping, in
+   * which case its login must be refused. Asked only of logins that passed authentication, and per
+   * user, so that nobody can lock another user's client id out.
    */
-  public boolean admitClientId(String user, String clientId) {
+  public boolean isFlapping(String user, String clientId) {
+    if (limits.flapConnects() == 0) {
+      return false;
+    }
+    Window w = clientIds.get(flapKey(user, clientId));
+    if (w == null) {
+      return false;
+    }
+    synchronized (w) {
+      return clock.getAsLong() - w.blockedUntil < 0;
+    }
+  }
+
+  /**
+   * Counts a connection of {@code user} with {@code clientId} that ended abnormally (socket error,
+   * keep-alive expiry, protocol error, taken over: anything but the client's DISCONNECT); past
+   * {@code abuse.flap_connects} of them in the window, the pair cools off. A clean connect and
+   * DISCONNECT cycle, however often, never counts.
+   */
+  public void endedAbnormally(String user, String clientId) {
     int max = limits.flapConnects();
     if (max == 0) {
-      return true;
+      return;
     }
     long now = clock.getAsLong();
     long window = TimeUnit.SECONDS.toNanos(limits.flapWindowSeconds());
-    // U+0000 is in no MQTT string [MQTT-1.5.4-2], so the key is unambiguous.
-    String key = user == null ? clientId : user + '\u0000' + clientId;
-    Window w = clientIds.computeIfAbsent(key, k -> new Window());
+    Window w = clientIds.computeIfAbsent(flapKey(user, clientId), k -> new Window());
     synchronized (w) {
-      if (now - w.blockedUntil < 0) {
-        return false;
-      }
-      if (w.add(now, window) > max) {
+      if (w.add(now, window) >= max) {
         w.blockedUntil = now + TimeUnit.SECONDS.toNanos(limits.flapCooloffSeconds());
         w.count = 0;
-        return false;
       }
-      return true;
     }
+  }
+
+  /** U+0000 is in no MQTT string [MQTT-1.5.4-2], so the key is unambiguous. */
+  private static String flapKey(String user, String clientId) {
+    return user == null ? clientId : user + '\u0000' + clientId;
   }
 
   /** Forgets addresses and ids with nothing left to remember. Any single thread. */
