@@ -2,7 +2,6 @@ package io.starling.broker.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
 import io.starling.broker.metrics.BrokerStats;
@@ -142,7 +141,7 @@ final class PacketWriter {
   /** Sends everything written so far, then closes the connection. */
   void flushAndClose() {
     writeSmallPackets();
-    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    GracefulClose.after(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
   }
 
   /** Lets go of small packets not yet handed to the channel: the connection has ended. */
