@@ -161,6 +161,7 @@ final class ConnectFlow {
     connectSeen = true;
     clientMaxPacketSize =
         c.properties().longValue(PropertyId.MAXIMUM_PACKET_SIZE).orElse(Long.MAX_VALUE);
+    state.writer().useMaxPacketSize(clientMaxPacketSize); // CONNACK is held to it too
     timer.cancel();
     state.writer().useVersion(c.version());
     ReasonCode refusal =

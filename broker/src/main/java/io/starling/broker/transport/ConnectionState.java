@@ -149,7 +149,7 @@ final class ConnectionState {
     this.will = will;
     this.aliases = aliases;
     this.sessionExpirySeconds = terms.sessionExpirySeconds();
-    writer.useAliases(aliases);
+    writer.useTerms(aliases, terms.maxPacketSize());
   }
 
   /** The client identifier (possibly one the broker chose); null until the login succeeded. */

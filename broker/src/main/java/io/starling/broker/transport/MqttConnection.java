@@ -106,9 +106,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   @Override
   public boolean fits(Publish p) {
     ConnectTerms terms = state.terms();
-    return terms == null
-        || terms.maxPacketSize() == Long.MAX_VALUE
-        || PacketEncoder.publishSize(p, version()) <= terms.maxPacketSize();
+    if (terms == null || terms.maxPacketSize() == Long.MAX_VALUE) {
+      return true;
+    }
+    long max = terms.maxPacketSize();
+    // As it goes: with its topic, or with the alias already set up for the topic, if that fits.
+    return PacketEncoder.publishSize(p, version()) <= max
+        || (state.aliases() != null && state.aliases().fitsWithAlias(p, max));
   }
 
   @Override

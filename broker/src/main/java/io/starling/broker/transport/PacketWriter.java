@@ -57,6 +57,9 @@ final class PacketWriter {
   /** The connection's topic aliases when the client allowed outbound ones, otherwise null. */
   private TopicAliases aliases;
 
+  /** The client's Maximum Packet Size (5.0), or Long.MAX_VALUE. */
+  private long maxPacketSize = Long.MAX_VALUE;
+
   /**
    * @param ctx the context of the connection's handler: buffers are written from it towards the
    *     socket (through TLS and WebSocket handlers, where the listener has them)
@@ -77,28 +80,64 @@ final class PacketWriter {
     this.version = v;
   }
 
-  /** Gives outbound PUBLISH packets aliases from {@code a}, if the client allowed any. */
-  void useAliases(TopicAliases a) {
+  /**
+   * Gives outbound PUBLISH packets aliases from {@code a}, if the client allowed any, and holds
+   * every packet to the client's Maximum Packet Size {@code maxPacketSize} (Long.MAX_VALUE: none).
+   */
+  void useTerms(TopicAliases a, long maxPacketSize) {
     this.aliases = a != null && a.hasOutbound() ? a : null;
+    this.maxPacketSize = maxPacketSize;
+  }
+
+  /** The client's Maximum Packet Size before CONNECT is read or when it set none. */
+  void useMaxPacketSize(long maxPacketSize) {
+    this.maxPacketSize = maxPacketSize;
   }
 
   /** Encodes and writes a packet, without flushing. Takes ownership of (and releases) it. */
   void write(MqttPacket packet) {
     boolean isPublish = packet.type() == PacketType.PUBLISH;
     if (aliases != null && isPublish) {
-      packet = aliases.apply((Publish) packet);
+      packet = aliases.apply((Publish) packet, maxPacketSize); // PUBLISH fits: sessions check
     }
     try {
       if (isPublish || !ctx.channel().isActive()) {
         writeSmallPackets();
         stats.bytesSent.add(MqttEncoder.encode(packet, version, ctx.alloc(), sink));
       } else {
-        stats.bytesSent.add(addSmall(PacketEncoder.encode(packet, version, ctx.alloc())));
+        ByteBuf encoded = PacketEncoder.encode(packet, version, ctx.alloc());
+        if (encoded.readableBytes() > maxPacketSize) {
+          encoded = shrunk(packet, encoded);
+          if (encoded == null) {
+            return;
+          }
+        }
+        stats.bytesSent.add(addSmall(encoded));
       }
       stats.messagesSent.increment();
     } finally {
       ReferenceCountUtil.release(packet);
     }
+  }
+
+  /**
+   * A packet over the client's Maximum Packet Size without its Reason String and User Properties,
+   * which the spec says to leave out first [MQTT-3.1.2-25]; if it is still too large, nothing can
+   * be sent [MQTT-3.1.2-24] and the connection is closed (returns null).
+   */
+  private ByteBuf shrunk(MqttPacket packet, ByteBuf encoded) {
+    encoded.release();
+    MqttPacket bare = OutboundLimits.withoutProblemInformation(packet);
+    if (bare != packet) {
+      ByteBuf again = PacketEncoder.encode(bare, version, ctx.alloc());
+      if (again.readableBytes() <= maxPacketSize) {
+        return again;
+      }
+      again.release();
+    }
+    stats.tooLargeDropped.increment();
+    ctx.close();
+    return null;
   }
 
   /**

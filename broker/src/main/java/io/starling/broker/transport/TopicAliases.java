@@ -1,8 +1,10 @@
 package io.starling.broker.transport;
 
 import io.starling.broker.threading.EventLoopOnly;
+import io.starling.codec.MqttVersion;
 import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.Publish;
+import io.starling.codec.wire.PacketEncoder;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -61,8 +63,12 @@ final class TopicAliases {
     return p.topic();
   }
 
-  /** An outbound PUBLISH with an alias for its topic where one is set or can be. */
-  Publish apply(Publish p) {
+  /**
+   * An outbound PUBLISH with an alias for its topic where one is set or can be, unless the alias
+   * would take it over {@code maxPacketSize} (the client's Maximum Packet Size): then it goes with
+   * its topic name and no alias, and no alias is set up for it [MQTT-3.1.2-24].
+   */
+  Publish apply(Publish p, long maxPacketSize) {
     if (outboundMaximum == 0) {
       return p;
     }
@@ -71,14 +77,31 @@ final class TopicAliases {
     }
     Integer alias = outbound.get(p.topic());
     if (alias != null) {
-      return p.withTopic("", p.properties().with(PropertyId.TOPIC_ALIAS, alias));
+      Publish aliased = p.withTopic("", p.properties().with(PropertyId.TOPIC_ALIAS, alias));
+      return fits(aliased, maxPacketSize) ? aliased : p;
     }
     if (outbound.size() < outboundMaximum) {
       int next = outbound.size() + 1;
+      Publish aliased = p.withTopic(p.topic(), p.properties().with(PropertyId.TOPIC_ALIAS, next));
+      if (!fits(aliased, maxPacketSize)) {
+        return p;
+      }
       outbound.put(p.topic(), next);
-      return p.withTopic(p.topic(), p.properties().with(PropertyId.TOPIC_ALIAS, next));
+      return aliased;
     }
     return p;
+  }
+
+  /** Whether {@code p} fits {@code maxPacketSize} once sent with its topic's existing alias. */
+  boolean fitsWithAlias(Publish p, long maxPacketSize) {
+    Integer alias = outbound == null ? null : outbound.get(p.topic());
+    return alias != null
+        && fits(p.withTopic("", p.properties().with(PropertyId.TOPIC_ALIAS, alias)), maxPacketSize);
+  }
+
+  private static boolean fits(Publish p, long maxPacketSize) {
+    return maxPacketSize == Long.MAX_VALUE
+        || PacketEncoder.publishSize(p, MqttVersion.V5) <= maxPacketSize;
   }
 
   /** Whether outbound aliases are in use (the client allowed some). */

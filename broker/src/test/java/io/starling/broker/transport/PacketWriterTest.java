@@ -46,7 +46,7 @@ class PacketWriterTest {
   @Test
   void outboundTopicsGetAliasesUpToTheClientsMaximum() {
     writer.useVersion(MqttVersion.V5);
-    writer.useAliases(new TopicAliases(10, 1)); // the client takes one alias from us
+    writer.useTerms(new TopicAliases(10, 1), Long.MAX_VALUE); // the client takes one alias from us
     writer.write(publish("a/b"));
     writer.write(publish("a/b"));
     writer.write(publish("c"));
@@ -69,7 +69,7 @@ class PacketWriterTest {
   @Test
   void aClientThatAllowsNoAliasesGetsTopicsAsTheyAre() {
     writer.useVersion(MqttVersion.V5);
-    writer.useAliases(new TopicAliases(10, 0));
+    writer.useTerms(new TopicAliases(10, 0), Long.MAX_VALUE);
     writer.write(publish("a/b"));
     writer.write(publish("a/b"));
     writer.flush();

@@ -39,14 +39,16 @@ class TopicAliasesTest {
   @Test
   void outboundAliasesAreGivenUpToTheClientsMaximumThenReused() {
     TopicAliases a = new TopicAliases(0, 2);
-    Publish first = a.apply(publish("x", 0));
+    Publish first = a.apply(publish("x", 0), Long.MAX_VALUE);
     assertThat(first.topic()).isEqualTo("x");
     assertThat(first.properties().intValue(PropertyId.TOPIC_ALIAS)).hasValue(1);
-    assertThat(a.apply(publish("y", 0)).properties().intValue(PropertyId.TOPIC_ALIAS)).hasValue(2);
-    Publish third = a.apply(publish("z", 0));
+    assertThat(
+            a.apply(publish("y", 0), Long.MAX_VALUE).properties().intValue(PropertyId.TOPIC_ALIAS))
+        .hasValue(2);
+    Publish third = a.apply(publish("z", 0), Long.MAX_VALUE);
     assertThat(third.topic()).isEqualTo("z");
     assertThat(third.properties().contains(PropertyId.TOPIC_ALIAS)).isFalse();
-    Publish again = a.apply(publish("x", 0));
+    Publish again = a.apply(publish("x", 0), Long.MAX_VALUE);
     assertThat(again.topic()).isEmpty();
     assertThat(again.properties().intValue(PropertyId.TOPIC_ALIAS)).hasValue(1);
   }
@@ -54,6 +56,6 @@ class TopicAliasesTest {
   @Test
   void aClientThatAllowsNoAliasesGetsNone() {
     TopicAliases a = new TopicAliases(5, 0);
-    assertThat(a.apply(publish("x", 0)).properties().isEmpty()).isTrue();
+    assertThat(a.apply(publish("x", 0), Long.MAX_VALUE).properties().isEmpty()).isTrue();
   }
 }
