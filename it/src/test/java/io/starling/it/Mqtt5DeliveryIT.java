@@ -136,6 +136,38 @@ class Mqtt5DeliveryIT {
   }
 
   @Test
+  void aSharedAndANonSharedSubscriptionEachGetTheirOwnCopyWithTheirOwnIdentifier()
+      throws IOException {
+    // [MQTT-3.3.4-5]: the shared subscription's copy is the group's, the other is the client's own.
+    String topic = "d5/shared-and-own/" + id("t");
+    RawClient sub = connected("both", Properties.EMPTY);
+    sub.send(
+        new Subscribe(
+            1,
+            List.of(Subscription.of("$share/g-" + id("g") + "/" + topic, QoS.AT_LEAST_ONCE)),
+            props(PropertyId.SUBSCRIPTION_IDENTIFIER, 11)));
+    sub.read(SubAck.class);
+    sub.send(
+        new Subscribe(
+            2,
+            List.of(Subscription.of(topic, QoS.AT_LEAST_ONCE)),
+            props(PropertyId.SUBSCRIPTION_IDENTIFIER, 22)));
+    sub.read(SubAck.class);
+    RawClient pub = connected("both-pub", Properties.EMPTY);
+    pub.send(Packets.publish5(topic, "once", QoS.AT_LEAST_ONCE, 1, Properties.EMPTY));
+    pub.read(PubAck.class);
+    Publish first = sub.read(Publish.class);
+    Publish second = sub.read(Publish.class);
+    assertThat(
+            List.of(
+                first.properties().intValues(PropertyId.SUBSCRIPTION_IDENTIFIER),
+                second.properties().intValues(PropertyId.SUBSCRIPTION_IDENTIFIER)))
+        .containsExactlyInAnyOrder(List.of(11), List.of(22));
+    assertThat(Packets.text(first)).isEqualTo("once");
+    assertThat(Packets.text(second)).isEqualTo("once");
+  }
+
+  @Test
   void willPropertiesArePassedOnWithoutTheWillDelay() throws IOException {
     String topic = "d5/will-props/" + id("w");
     RawClient watcher = connected("wp-watch", Properties.EMPTY);
