@@ -149,6 +149,7 @@ public final class SessionLifecycle {
                         s.execute(
                             () -> {
                               if (s.generation() == generation && !s.isConnected()) {
+                                stats.sessionsExpired.increment();
                                 end(s);
                               }
                             }),

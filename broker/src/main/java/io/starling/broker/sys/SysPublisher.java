@@ -102,8 +102,16 @@ public final class SysPublisher {
     publish("bytes/sent", s.bytesSent.sum());
     publish("subscriptions/count", s.subscriptions.get());
     publish("retained messages/count", router.retained().size());
+    publish("retained messages/bytes", router.retained().bytes());
     publish("store/messages/count", s.queuedMessages.get());
+    publish("store/messages/bytes", s.queuedBytes.get());
     publish("messages/queued", s.queuedMessages.get());
+    // the broker-wide state limits (issue #15): what each refused or ended
+    publish("limits/retained/refused", s.retainedRefused.sum());
+    publish("limits/queued_bytes/dropped", s.queueBytesDropped.sum());
+    publish("limits/subscription_bytes/refused", s.subscriptionBytesRefused.sum());
+    publish("limits/inbound_qos2/disconnected", s.inboundQos2Exceeded.sum());
+    publish("limits/sessions/expired", s.sessionsExpired.sum());
     publishLoad("messages/received", messagesReceived);
     publishLoad("messages/sent", messagesSent);
     publishLoad("bytes/received", bytesReceived);
