@@ -110,7 +110,7 @@ public final class RetainedStore {
       if (isLimited(m.topic()) && !fits(old, weight)) {
         stats.retainedRefused.increment();
         if (old != null) {
-          clear(levels); // [MQTT-3.3.1-7]: no retained message rather than an outdated one
+          clear(levels); // 3.1.1 [MQTT-3.3.1-7]: none rather than an outdated one
         }
         return false;
       }

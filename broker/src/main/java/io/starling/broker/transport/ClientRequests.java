@@ -113,7 +113,7 @@ final class ClientRequests {
    * routed at all, since a reason code of 0x80 or more says the message was not accepted and the
    * client will not send it again [MQTT-4.4.0-2]. Otherwise (3.1.1, QoS 0) there is no way to say
    * so: the message is delivered to the current subscribers and the store declines to keep it,
-   * leaving no retained message on the topic [MQTT-3.3.1-7]; see docs/choices.md.
+   * leaving no retained message on the topic (3.1.1 [MQTT-3.3.1-7]); see docs/choices.md.
    */
   private ReasonCode retainedRefusal(Publish p, String topic) {
     if (!state.isV5() || p.qos() == QoS.AT_MOST_ONCE || !p.payload().isReadable()) {

@@ -160,7 +160,7 @@ class RetainedStoreTest {
     assertThat(store.put("a", QoS.AT_MOST_ONCE, text("12345678"))).as("smaller: fits").isTrue();
     assertThat(store.bytes()).isEqualTo(9);
     assertThat(store.put("a", QoS.AT_MOST_ONCE, text("1234567890"))).isFalse();
-    // [MQTT-3.3.1-7]: no retained message for that topic, rather than the outdated one.
+    // 3.1.1 [MQTT-3.3.1-7]: no retained message for that topic, rather than the outdated one.
     List<String> got = new ArrayList<>();
     store.match("#", r -> got.add(r.topic()));
     assertThat(got).isEmpty();
