@@ -394,7 +394,7 @@ final class OutboundFlow {
 
   /** The read-back from disk is done: {@code merged} is the queue now; sends what it can. */
   void readBackDone(ArrayDeque<OutboundMessage> merged) {
-    queue.replace(merged, this::discard);
+    queue.replace(merged);
     drainQueue();
     scheduleFlush();
   }

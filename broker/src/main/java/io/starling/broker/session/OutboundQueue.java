@@ -20,7 +20,8 @@ import java.util.function.Predicate;
  * by {@link MessageSize}), with the {@code queue_overflow} policy when either is reached, and the
  * congestion signal that slows publishers down before it gets there. A queue always takes one
  * message, however large (it is at most {@code limits.max_packet_size}), so a single message over
- * the byte bound is still delivered.
+ * the byte bound is still delivered. Messages an offline session keeps on disk (persistence) are
+ * bounded by count there, and by bytes once they are read back into this queue.
  *
  * <p>Publishers are slowed down once a connected subscriber's queue is half full, by count or by
  * bytes (the high-water mark), so that the overflow policy is what happens to a subscriber that
@@ -152,11 +153,12 @@ final class OutboundQueue implements Backpressure {
   }
 
   /**
-   * Replaces the queue by {@code merged} (storage's read-back, its count already taken), then holds
-   * it to {@code limits.max_queued_bytes} with the overflow policy: messages read back from disk
-   * count against the memory bound once they are in memory again.
+   * Replaces the queue by {@code merged} (storage's read-back, its count already taken). Messages
+   * read back from disk are all kept (the disk queue is bounded by {@code max_queued_messages}),
+   * but their bytes count from now on: while they are over {@code max_queued_bytes}, new messages
+   * meet the overflow policy and publishers are held back as for any full queue.
    */
-  void replace(ArrayDeque<OutboundMessage> merged, Consumer<OutboundMessage> discard) {
+  void replace(ArrayDeque<OutboundMessage> merged) {
     long before = bytes;
     bytes = 0;
     for (OutboundMessage m : merged) {
@@ -164,15 +166,6 @@ final class OutboundQueue implements Backpressure {
     }
     stats.queuedBytes.addAndGet(bytes - before);
     queue = merged;
-    boolean dropNew = limits.queueOverflow() == QueueOverflow.DROP_NEW;
-    while (queue.size() > 1 && bytes > limits.maxQueuedBytes()) {
-      stats.queueOverflowDropped.increment();
-      stats.queueBytesDropped.increment();
-      stats.queuedMessages.decrementAndGet();
-      OutboundMessage m = dropNew ? queue.pollLast() : queue.pollFirst();
-      removed(m);
-      discard.accept(m);
-    }
   }
 
   private int highWater() {

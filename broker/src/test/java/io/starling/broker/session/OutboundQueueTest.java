@@ -151,18 +151,22 @@ class OutboundQueueTest {
   }
 
   @Test
-  void messagesReadBackFromDiskAreHeldToTheBytesToo() {
+  void messagesReadBackFromDiskAreKeptAndCountAgainstTheBytes() {
     OutboundQueue q = new OutboundQueue(bytesLimits(250, QueueOverflow.DROP_NEW), stats);
     java.util.ArrayDeque<OutboundMessage> merged = new java.util.ArrayDeque<>();
     for (String name : List.of("a", "b", "c")) {
       merged.add(sized(name, 99));
     }
-    stats.queuedMessages.addAndGet(3); // what storage's read-back counts
-    q.replace(merged, d -> discarded.add(d.message.topic()));
-    assertThat(discarded).containsExactly("c");
-    assertThat(q.size()).isEqualTo(2);
-    assertThat(q.bytes()).isEqualTo(200);
+    q.replace(merged);
+    assertThat(q.size()).isEqualTo(3);
+    assertThat(q.bytes()).isEqualTo(300);
+    assertThat(stats.queuedBytes.get()).isEqualTo(300);
+    add(q, sized("d", 99)); // over the bytes already: the overflow policy
+    assertThat(discarded).containsExactly("d");
+    q.poll();
+    q.poll();
+    add(q, sized("e", 99));
+    assertThat(discarded).containsExactly("d");
     assertThat(stats.queuedBytes.get()).isEqualTo(200);
-    assertThat(stats.queuedMessages.get()).isEqualTo(2);
   }
 }
