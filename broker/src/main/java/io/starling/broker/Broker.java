@@ -27,6 +27,7 @@ import io.starling.broker.store.StoreCorruptException;
 import io.starling.broker.store.internal.Persistence;
 import io.starling.broker.sys.SysPublisher;
 import io.starling.broker.transport.BrokerContext;
+import io.starling.broker.transport.SessionOwners;
 import io.starling.codec.QoS;
 import java.util.List;
 import java.util.Map;
@@ -70,14 +71,16 @@ public final class Broker implements BrokerContext, AutoCloseable {
     this.store = store;
     this.hooks = hooks;
     StoredCopies copies = store == null ? null : new StoredCopies(store);
-    this.router = new Router(copies, hooks, new RetainedStore(config.limits(), stats));
+    this.router = new Router(copies, hooks, stats, new RetainedStore(config.limits(), stats));
     try {
       this.security = Security.start(config, stats);
     } catch (java.io.IOException e) {
       throw new BrokerStartException(e.getMessage(), e);
     }
     security.enhancedAuthenticators().forEach(a -> authenticators.put(a.method(), a));
-    this.sessions = new SessionRegistry(config.limits(), stats, copies, hooks);
+    this.sessions =
+        new SessionRegistry(
+            config.limits(), stats, copies, hooks, SessionOwners.readChecks(security));
     this.subscriptions =
         new Subscriptions(
             router,
@@ -86,7 +89,13 @@ public final class Broker implements BrokerContext, AutoCloseable {
             QoS.of(config.protocol().maximumQos()),
             config.limits().maxSubscriptionBytes());
     this.lifecycle =
-        new SessionLifecycle(sessions, router, subscriptions, stats, () -> shuttingDown);
+        new SessionLifecycle(
+            sessions,
+            router,
+            subscriptions,
+            stats,
+            () -> shuttingDown,
+            SessionLifecycle.Takeover.of(config));
     boolean epoll = Epoll.isAvailable();
     var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.transportName = epoll ? "epoll" : "nio";

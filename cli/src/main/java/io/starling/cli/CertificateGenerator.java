@@ -2,10 +2,14 @@ package io.starling.cli;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -17,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -201,10 +206,28 @@ public final class CertificateGenerator {
             + "\n-----END "
             + type
             + "-----\n";
-    java.nio.file.Files.writeString(file, pem, StandardCharsets.US_ASCII);
-    if (secret && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      java.nio.file.Files.setPosixFilePermissions(
-          file, PosixFilePermissions.fromString("rw-------"));
+    if (!secret) {
+      java.nio.file.Files.writeString(file, pem, StandardCharsets.US_ASCII);
+      return;
+    }
+    // A private key is written to a file that is its owner's alone from the moment it exists:
+    // created new (never an existing file or link someone else may hold open), 0600 at creation
+    // rather than chmod-ed after being written with the umask's permissions.
+    java.nio.file.Files.deleteIfExists(file); // only reached when overwriting was asked for
+    boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
+    FileAttribute<?>[] ownerOnly =
+        posix
+            ? new FileAttribute<?>[] {
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+            }
+            : new FileAttribute<?>[0];
+    try (SeekableByteChannel out =
+        java.nio.file.Files.newByteChannel(
+            file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly)) {
+      ByteBuffer bytes = ByteBuffer.wrap(pem.getBytes(StandardCharsets.US_ASCII));
+      while (bytes.hasRemaining()) {
+        out.write(bytes);
+      }
     }
   }
 }

@@ -92,6 +92,7 @@ final class PasswdCommand implements Callable<Integer> {
         }
         passwords.without(user).save(file);
         out.println("deleted user " + user);
+        reportUpgrade(out, passwords.without(user));
         return 0;
       }
       char[] password = readPassword(!verify);
@@ -101,8 +102,10 @@ final class PasswdCommand implements Callable<Integer> {
           out.println(ok ? "password correct" : "password wrong or unknown user");
           return ok ? 0 : 1;
         }
-        passwords.with(user, password, iterations).save(file);
+        PasswordFile changed = passwords.with(user, password, iterations);
+        changed.save(file);
         out.println((passwords.entry(user) == null ? "added user " : "updated user ") + user);
+        reportUpgrade(out, changed);
         return 0;
       } finally {
         Arrays.fill(password, '\0');
@@ -110,6 +113,25 @@ final class PasswdCommand implements Callable<Integer> {
     } catch (IOException | IllegalArgumentException | IllegalStateException e) {
       err.println("starling passwd: " + e.getMessage());
       return 2;
+    }
+  }
+
+  /**
+   * Every write stores StoredKey and ServerKey; lines of the old form (the SaltedPassword, which is
+   * as good as the password for SCRAM) that were read are rewritten, and the user is told so.
+   */
+  private void reportUpgrade(PrintWriter out, PasswordFile written) {
+    int n = written.legacyUsers().size();
+    if (n > 0) {
+      out.println(
+          "rewrote "
+              + n
+              + (n == 1 ? " user" : " users")
+              + " of the old "
+              + PasswordFile.LEGACY_SCHEME
+              + " form as "
+              + PasswordFile.SCHEME
+              + " (StoredKey and ServerKey)");
     }
   }
 

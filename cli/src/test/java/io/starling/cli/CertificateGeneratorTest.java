@@ -60,6 +60,33 @@ class CertificateGeneratorTest {
     assertThat(Files.readAllBytes(dir.resolve("ca.pem"))).isNotEqualTo(before);
   }
 
+  @Test
+  void aKeyNeverLandsInAFileSomeoneElseCouldAlreadyRead() throws Exception {
+    CertificateGenerator.Files first = CertificateGenerator.write(dir, "a", 1, false);
+    // Someone opened the world-readable file that will be replaced, and keeps it open ...
+    Files.writeString(first.serverKey(), "", StandardCharsets.US_ASCII);
+    Files.setPosixFilePermissions(first.serverKey(), PosixFilePermissions.fromString("rw-r--r--"));
+    // ... and put a link to a file of theirs where the client key goes.
+    Path theirs = Files.createFile(dir.getParent().resolve(dir.getFileName() + "-theirs"));
+    Files.delete(first.clientKey());
+    Files.createSymbolicLink(first.clientKey(), theirs);
+    try (var held = Files.newInputStream(first.serverKey())) {
+      CertificateGenerator.Files f = CertificateGenerator.write(dir, "a", 1, true);
+      assertThat(new String(held.readAllBytes(), StandardCharsets.US_ASCII))
+          .as("what the open file shows")
+          .doesNotContain("PRIVATE KEY");
+      assertThat(Files.readString(theirs, StandardCharsets.US_ASCII)).isEmpty();
+      for (Path key : List.of(f.caKey(), f.serverKey(), f.clientKey())) {
+        assertThat(Files.isSymbolicLink(key)).isFalse();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+            .isEqualTo("rw-------");
+        assertThat(Files.readString(key, StandardCharsets.US_ASCII)).contains("PRIVATE KEY");
+      }
+    } finally {
+      Files.deleteIfExists(theirs);
+    }
+  }
+
   private static void assertMatches(PrivateKey key, X509Certificate cert) throws Exception {
     Signature s = Signature.getInstance("SHA256withECDSA");
     s.initSign(key);

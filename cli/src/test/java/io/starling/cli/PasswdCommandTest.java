@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,12 +49,41 @@ class PasswdCommandTest {
     assertThat(run("second-pass\n", "passwd", "--verify", "--stdin", f, "alice")).isZero();
 
     String text = Files.readString(Path.of(f), StandardCharsets.UTF_8);
-    assertThat(text).doesNotContain("pass").contains("alice:pbkdf2-sha512:1000:");
+    assertThat(text).doesNotContain("pass").contains("alice:scram-sha-512:1000:");
 
     assertThat(run("", "passwd", "-D", f, "alice")).isZero();
     assertThat(PasswordFile.load(Path.of(f)).users()).containsExactly("bob");
     assertThat(run("", "passwd", "-D", f, "alice")).isEqualTo(1);
     assertThat(run("bob-pass\n", "passwd", "--verify", "--stdin", f, "bob")).isZero();
+  }
+
+  @Test
+  void anOldFileKeepsWorkingAndIsUpgradedByTheNextWrite(@TempDir Path dir) throws Exception {
+    // A file of the earlier form: the SCRAM SaltedPassword itself, as good as the password.
+    byte[] salt = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    byte[] salted = PasswordFile.hash("old-pass".toCharArray(), salt, 1000);
+    var b64 = Base64.getEncoder();
+    Path f = dir.resolve("passwd");
+    Files.writeString(
+        f,
+        "alice:pbkdf2-sha512:1000:"
+            + b64.encodeToString(salt)
+            + ":"
+            + b64.encodeToString(salted)
+            + "\n",
+        StandardCharsets.UTF_8);
+    assertThat(run("old-pass\n", "passwd", "--verify", "--stdin", f.toString(), "alice")).isZero();
+
+    assertThat(run("bob-pass\n", "passwd", "--stdin", "--iterations=1000", f.toString(), "bob"))
+        .isZero();
+    assertThat(out.toString()).contains("rewrote 1 user").contains("scram-sha-512");
+    String text = Files.readString(f, StandardCharsets.UTF_8);
+    assertThat(text)
+        .doesNotContain("pbkdf2-sha512")
+        .doesNotContain(b64.encodeToString(salted))
+        .contains("alice:scram-sha-512:1000:");
+    assertThat(run("old-pass\n", "passwd", "--verify", "--stdin", f.toString(), "alice")).isZero();
+    assertThat(run("nope\n", "passwd", "--verify", "--stdin", f.toString(), "alice")).isEqualTo(1);
   }
 
   @Test

@@ -21,9 +21,21 @@ public record CodecLimits(
   public static final int PROTOCOL_MAX_PACKET_SIZE = 268_435_455 + 5;
 
   /**
-   * Safe defaults for a broker: 1 MiB packets, 256 KiB CONNECT, 64 user properties, 128 filters.
+   * Safe defaults for a broker: 1 MiB packets, 256 KiB CONNECT, 64 user properties, and the filters
+   * per packet {@link #filtersFor} 1 MiB allows (16,384).
    */
-  public static final CodecLimits DEFAULTS = new CodecLimits(1 << 20, 256 << 10, 64, 128);
+  public static final CodecLimits DEFAULTS =
+      new CodecLimits(1 << 20, 256 << 10, 64, filtersFor(1 << 20));
+
+  /**
+   * The most topic filters one SUBSCRIBE or UNSUBSCRIBE may carry under a packet size limit: the
+   * specification sets no count, so the bound follows the packet size (one filter per 64 bytes, at
+   * least 128, at most 65,535), so that what the decoder builds per filter stays a small multiple
+   * of the bytes received whatever limit is configured.
+   */
+  public static int filtersFor(int maxPacketSizeBytes) {
+    return Math.max(128, Math.min(65_535, maxPacketSizeBytes / 64));
+  }
 
   public CodecLimits {
     if (maxPacketSizeBytes < 2 || maxPacketSizeBytes > PROTOCOL_MAX_PACKET_SIZE) {
@@ -38,9 +50,8 @@ public record CodecLimits(
     }
   }
 
-  /** A copy with another maximum packet size. */
+  /** A copy with another maximum packet size, and the filter bound {@link #filtersFor} it. */
   public CodecLimits withMaxPacketSizeBytes(int bytes) {
-    return new CodecLimits(
-        bytes, maxConnectPacketSizeBytes, maxUserProperties, maxFiltersPerPacket);
+    return new CodecLimits(bytes, maxConnectPacketSizeBytes, maxUserProperties, filtersFor(bytes));
   }
 }

@@ -219,6 +219,14 @@ class MalformedInputTest {
     all.add(refused("packet type 0 in 3.1.1", V311, hex("00 00"), MALFORMED_PACKET));
     all.add(refused("packet type 0 in 5.0", V5, hex("0F 00"), MALFORMED_PACKET));
     all.add(refused("packet type 0 as the first packet", null, hex("00 00"), MALFORMED_PACKET));
+    // Known after one byte: no waiting for the length an HTTP request's second byte seems to say.
+    all.add(
+        refused(
+            "an HTTP request as the first packet",
+            null,
+            "GET / HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            PROTOCOL_ERROR));
+    all.add(refused("one byte of PUBLISH as the first packet", null, hex("30"), PROTOCOL_ERROR));
     all.add(refused("AUTH in 3.1.1", V311, hex("F0 00"), MALFORMED_PACKET));
     all.add(refused("AUTH in 3.1", V31, hex("F0 00"), MALFORMED_PACKET));
     all.add(

@@ -79,6 +79,7 @@ class ArchitectureTest {
         .layer("leaves")
         .definedBy(
             "io.starling.broker.config..",
+            "io.starling.broker.logging..",
             "io.starling.broker.metrics..",
             "io.starling.broker.threading..")
         .whereLayer("root")

@@ -47,12 +47,20 @@ final class BrokerProcess implements AutoCloseable {
    * Starts {@code starling broker --bind 127.0.0.1 <args>} and waits until it listens (or exits).
    */
   static BrokerProcess start(Duration bound, String... args) throws IOException {
+    return start(bound, List.of(), args);
+  }
+
+  /** As {@link #start(Duration, String...)}, the JVM run with {@code jvmOptions} (-Xmx...) too. */
+  static BrokerProcess start(Duration bound, List<String> jvmOptions, String... args)
+      throws IOException {
     Path home = home();
     List<String> cmd = new ArrayList<>();
     Path jar = home.resolve("cli/target/starling.jar");
-    if (Files.isRegularFile(jar)) {
+    boolean direct = Files.isRegularFile(jar);
+    if (direct) {
       cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
       cmd.add("-XX:+ExitOnOutOfMemoryError");
+      cmd.addAll(jvmOptions);
       cmd.add("-jar");
       cmd.add(jar.toString());
     } else {
@@ -64,12 +72,21 @@ final class BrokerProcess implements AutoCloseable {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true);
     pb.environment().remove("STARLING_LOG_LEVEL");
+    if (!direct && !jvmOptions.isEmpty()) {
+      pb.environment()
+          .put("STARLING_JAVA_OPTS", "-XX:+ExitOnOutOfMemoryError " + String.join(" ", jvmOptions));
+    }
     BrokerProcess b = new BrokerProcess(pb.start());
     await()
         .atMost(bound)
         .pollInterval(Duration.ofMillis(20))
         .until(() -> b.contains("Starling listening on") || !b.process.isAlive());
     return b;
+  }
+
+  /** The broker's process id (for its figures in {@code /proc}). */
+  long pid() {
+    return process.pid();
   }
 
   boolean isAlive() {

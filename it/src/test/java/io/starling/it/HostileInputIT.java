@@ -158,6 +158,10 @@ class HostileInputIT {
     first(t, "CONNACK from a client before CONNECT", hex("20 02 00 00"));
     first(t, "packet type 0 before CONNECT", hex("00 00"));
     first(t, "AUTH (type 15) before CONNECT", hex("F0 00"));
+    // Known after one byte: not held until the connect timeout (10 s on this broker), nor until
+    // the 69 bytes that "E" (0x45) as a remaining length would announce.
+    first(t, "an HTTP request instead of CONNECT", ascii("GET / HTTP/1.1\r\n"));
+    first(t, "one byte that cannot begin a CONNECT", hex("47"));
     first(t, "5-byte remaining length before CONNECT", hex("10 FF FF FF FF 7F"));
     first(
         t,

@@ -67,11 +67,14 @@ class WebSocketRawIT {
     Listener strict =
         Listener.of("strict", Kind.WS, "127.0.0.1", 0, null)
             .withWebSocket(new WebSocketConfig("/mqtt", List.of("https://good.example")));
+    Listener any =
+        Listener.of("any", Kind.WS, "127.0.0.1", 0, null)
+            .withWebSocket(new WebSocketConfig("/mqtt", List.of("*")));
     broker =
         Broker.start(
             BrokerConfig.defaults()
                 .withSys(new BrokerConfig.Sys(0))
-                .withListeners(List.of(ws, strict)));
+                .withListeners(List.of(ws, strict, any)));
   }
 
   @AfterAll
@@ -161,6 +164,23 @@ class WebSocketRawIT {
     await().atMost(BOUND).until(() -> in.packets().size() >= 1);
     assertThat(in.packets().get(0)).isEqualTo(HEX.formatHex(CONNACK));
     ws.abort();
+  }
+
+  @Test
+  void onAnAnonymousListenerWithoutAListOnlyTheBrokersOwnOriginIsAccepted() throws Exception {
+    // Any web page could otherwise make its visitors' browsers anonymous clients of the broker.
+    assertThatThrownBy(() -> open("ws", "/mqtt", "mqtt", "https://evil.example", new Collector()))
+        .isInstanceOf(ExecutionException.class);
+    String own = "http://127.0.0.1:" + broker.port("ws");
+    Collector in = new Collector();
+    WebSocket ws = open("ws", "/mqtt", "mqtt", own, in);
+    ws.sendBinary(ByteBuffer.wrap(CONNECT), true).join();
+    await().atMost(BOUND).until(() -> in.packets().size() >= 1);
+    assertThat(in.packets().get(0)).isEqualTo(HEX.formatHex(CONNACK));
+    ws.abort();
+    // "*" lets every origin in, for those who want it.
+    WebSocket anyOrigin = open("any", "/mqtt", "mqtt", "https://evil.example", new Collector());
+    anyOrigin.abort();
   }
 
   private static WebSocket open(

@@ -22,6 +22,8 @@ import java.util.Objects;
  *     CONNECTs are refused for the rest of the minute
  * @param memoryHighWatermarkPercent share of the maximum heap (and of direct memory) above which
  *     the broker stops reading from sockets until memory falls
+ * @param unwritableTimeoutSeconds how long a connection may keep its outbound buffer over the
+ *     high-water mark (a client that does not read what it is sent) before it is closed; 0: never
  */
 public record AbuseLimits(
     int maxPublishRate,
@@ -34,9 +36,25 @@ public record AbuseLimits(
     int flapWindowSeconds,
     int flapCooloffSeconds,
     int maxFailedLoginsPerMinute,
-    int memoryHighWatermarkPercent) {
+    int memoryHighWatermarkPercent,
+    int unwritableTimeoutSeconds) {
+  /** The default of {@code abuse.unwritable_timeout_seconds}. */
+  public static final int DEFAULT_UNWRITABLE_TIMEOUT_SECONDS = 30;
+
   public static final AbuseLimits DEFAULT =
-      new AbuseLimits(0, 0, RateAction.THROTTLE, 10_000, 0, 0, 10, 10, 60, 10, 90);
+      new AbuseLimits(
+          0,
+          0,
+          RateAction.THROTTLE,
+          10_000,
+          0,
+          0,
+          10,
+          10,
+          60,
+          10,
+          90,
+          DEFAULT_UNWRITABLE_TIMEOUT_SECONDS);
 
   /** What happens to a client that publishes faster than allowed. */
   public enum RateAction {
@@ -60,6 +78,35 @@ public record AbuseLimits(
     if (memoryHighWatermarkPercent < 0 || memoryHighWatermarkPercent > 100) {
       throw new IllegalArgumentException("abuse.memory_high_watermark_percent must be 0 to 100");
     }
+    atLeast(0, unwritableTimeoutSeconds, "unwritable_timeout_seconds");
+  }
+
+  /** The limits as given, with the default {@code unwritable_timeout_seconds}. */
+  public AbuseLimits(
+      int maxPublishRate,
+      int maxPublishBytesRate,
+      RateAction publishRateAction,
+      int maxSubscriptions,
+      int maxConnectionsPerAddress,
+      int maxConnectionRatePerAddress,
+      int flapConnects,
+      int flapWindowSeconds,
+      int flapCooloffSeconds,
+      int maxFailedLoginsPerMinute,
+      int memoryHighWatermarkPercent) {
+    this(
+        maxPublishRate,
+        maxPublishBytesRate,
+        publishRateAction,
+        maxSubscriptions,
+        maxConnectionsPerAddress,
+        maxConnectionRatePerAddress,
+        flapConnects,
+        flapWindowSeconds,
+        flapCooloffSeconds,
+        maxFailedLoginsPerMinute,
+        memoryHighWatermarkPercent,
+        DEFAULT_UNWRITABLE_TIMEOUT_SECONDS);
   }
 
   private static void atLeast(int min, int value, String key) {

@@ -251,6 +251,9 @@ public record BrokerConfig(
    * @param maxTopicLevels the most levels a topic name or filter may have
    * @param connectTimeoutSeconds how long a new socket may take to send CONNECT
    * @param queueQos0WhileOffline whether QoS 0 messages are queued for offline persistent sessions
+   * @param maxSessions the most sessions the broker holds at once, connected ones and offline
+   *     persistent ones together; a CONNECT that would create one more is refused with "server
+   *     unavailable" (3.1.1) or "quota exceeded" (5.0)
    * @param maxQueuedBytes bytes (payload, topic and properties) queued in memory per session; a
    *     message that does not fit is handled by {@code queueOverflow}, as one over the count
    * @param maxRetainedMessages retained messages the broker keeps (topics starting with {@code $}
@@ -268,10 +271,14 @@ public record BrokerConfig(
       int maxTopicLevels,
       int connectTimeoutSeconds,
       boolean queueQos0WhileOffline,
+      int maxSessions,
       long maxQueuedBytes,
       long maxRetainedMessages,
       long maxRetainedBytes,
       long maxSubscriptionBytes) {
+    /** The default of {@code limits.max_sessions}: twice the default connection limit. */
+    public static final int DEFAULT_MAX_SESSIONS = 200_000;
+
     /** The default of {@code limits.max_queued_bytes}: 16 MiB per session. */
     public static final long DEFAULT_MAX_QUEUED_BYTES = 16L << 20;
 
@@ -287,26 +294,7 @@ public record BrokerConfig(
     public static final Limits DEFAULT =
         new Limits(100_000, 1 << 20, 32, 1000, QueueOverflow.DROP_NEW, 128, 10, false);
 
-    public Limits {
-      Objects.requireNonNull(queueOverflow, "queueOverflow");
-      positive(maxConnections, "max_connections");
-      positive(maxPacketSizeBytes, "max_packet_size");
-      if (maxInflightMessages < 1 || maxInflightMessages > 65535) {
-        throw new IllegalArgumentException("max_inflight_messages must be 1 to 65535");
-      }
-      positive(maxQueuedMessages, "max_queued_messages");
-      positive(maxTopicLevels, "max_topic_levels");
-      positive(connectTimeoutSeconds, "connect_timeout_seconds");
-      if (maxPacketSizeBytes > 268_435_460) {
-        throw new IllegalArgumentException("max_packet_size must be at most 268435460");
-      }
-      positive(maxQueuedBytes, "limits.max_queued_bytes");
-      positive(maxRetainedMessages, "limits.max_retained_messages");
-      positive(maxRetainedBytes, "limits.max_retained_bytes");
-      positive(maxSubscriptionBytes, "limits.max_subscription_bytes");
-    }
-
-    /** The limits before the broker-wide state caps of issue #15, with those at their defaults. */
+    /** Limits with the broker-wide caps of issue #15 (sessions, state) at their defaults. */
     public Limits(
         int maxConnections,
         int maxPacketSizeBytes,
@@ -325,10 +313,51 @@ public record BrokerConfig(
           maxTopicLevels,
           connectTimeoutSeconds,
           queueQos0WhileOffline,
+          DEFAULT_MAX_SESSIONS,
           DEFAULT_MAX_QUEUED_BYTES,
           DEFAULT_MAX_RETAINED_MESSAGES,
           DEFAULT_MAX_RETAINED_BYTES,
           DEFAULT_MAX_SUBSCRIPTION_BYTES);
+    }
+
+    public Limits {
+      Objects.requireNonNull(queueOverflow, "queueOverflow");
+      positive(maxConnections, "max_connections");
+      positive(maxPacketSizeBytes, "max_packet_size");
+      if (maxInflightMessages < 1 || maxInflightMessages > 65535) {
+        throw new IllegalArgumentException("max_inflight_messages must be 1 to 65535");
+      }
+      positive(maxQueuedMessages, "max_queued_messages");
+      positive(maxTopicLevels, "max_topic_levels");
+      positive(connectTimeoutSeconds, "connect_timeout_seconds");
+      if (maxSessions < 1) {
+        throw new IllegalArgumentException("limits.max_sessions must be at least 1");
+      }
+      if (maxPacketSizeBytes > 268_435_460) {
+        throw new IllegalArgumentException("max_packet_size must be at most 268435460");
+      }
+      positive(maxQueuedBytes, "limits.max_queued_bytes");
+      positive(maxRetainedMessages, "limits.max_retained_messages");
+      positive(maxRetainedBytes, "limits.max_retained_bytes");
+      positive(maxSubscriptionBytes, "limits.max_subscription_bytes");
+    }
+
+    /** A copy with another {@code max_sessions}. */
+    public Limits withMaxSessions(int maxSessions) {
+      return new Limits(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          maxSessions,
+          maxQueuedBytes,
+          maxRetainedMessages,
+          maxRetainedBytes,
+          maxSubscriptionBytes);
     }
 
     /** A copy with another per-session queue bound in bytes. */
@@ -342,6 +371,7 @@ public record BrokerConfig(
           maxTopicLevels,
           connectTimeoutSeconds,
           queueQos0WhileOffline,
+          maxSessions,
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,
@@ -359,6 +389,7 @@ public record BrokerConfig(
           maxTopicLevels,
           connectTimeoutSeconds,
           queueQos0WhileOffline,
+          maxSessions,
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,
@@ -376,6 +407,7 @@ public record BrokerConfig(
           maxTopicLevels,
           connectTimeoutSeconds,
           queueQos0WhileOffline,
+          maxSessions,
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,
@@ -393,6 +425,7 @@ public record BrokerConfig(
           maxTopicLevels,
           connectTimeoutSeconds,
           queueQos0WhileOffline,
+          maxSessions,
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,

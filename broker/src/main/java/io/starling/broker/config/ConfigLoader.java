@@ -48,6 +48,7 @@ public final class ConfigLoader {
           "max_topic_levels",
           "connect_timeout_seconds",
           "queue_qos0_while_offline",
+          "max_sessions",
           "max_queued_bytes",
           "max_retained_messages",
           "max_retained_bytes",
@@ -126,6 +127,7 @@ public final class ConfigLoader {
               integer(limits, "limits.max_topic_levels", d.maxTopicLevels(), 1, 65535),
               integer(limits, "limits.connect_timeout_seconds", d.connectTimeoutSeconds(), 1, 3600),
               bool(limits, "limits.queue_qos0_while_offline", d.queueQos0WhileOffline()),
+              integer(limits, "limits.max_sessions", d.maxSessions(), 1, Integer.MAX_VALUE),
               longInteger(limits, "limits.max_queued_bytes", d.maxQueuedBytes(), 1, Long.MAX_VALUE),
               longInteger(
                   limits,

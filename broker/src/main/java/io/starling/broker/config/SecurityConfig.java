@@ -18,10 +18,18 @@ import java.util.Objects;
  *     turns reloading off
  * @param authThreads threads that run authenticators (they may block)
  * @param authTimeoutMillis how long the chain may take for one CONNECT before it is refused
+ * @param authQueueSize logins that may wait for the authentication threads; more are refused with
+ *     "server busy"
+ * @param authQueuePerAddress logins one source address may have waiting for (or running on) the
+ *     authentication threads; more from it are refused with "server busy", so that one address
+ *     cannot fill the queue
  * @param authCacheSeconds how long a successful password check is remembered, so that a reconnect
  *     storm does not redo the slow hash; 0 turns the cache off
  * @param jwt settings of the {@code jwt} authenticator
  * @param plugins options for custom authenticators, by authenticator name
+ * @param allowTakeoverByOtherUser whether, with authentication on, a client authenticated as one
+ *     user may take over the session another user created under the same client identifier (off:
+ *     such a CONNECT is refused as not authorized)
  */
 public record SecurityConfig(
     Boolean allowAnonymous,
@@ -31,11 +39,33 @@ public record SecurityConfig(
     int reloadIntervalSeconds,
     int authThreads,
     int authTimeoutMillis,
+    int authQueueSize,
+    int authQueuePerAddress,
     int authCacheSeconds,
     Jwt jwt,
-    Map<String, Map<String, String>> plugins) {
+    Map<String, Map<String, String>> plugins,
+    boolean allowTakeoverByOtherUser) {
+  /** Logins that may wait for the authentication threads by default. */
+  public static final int DEFAULT_AUTH_QUEUE_SIZE = 1024;
+
+  /** Logins one address may have waiting for the authentication threads by default. */
+  public static final int DEFAULT_AUTH_QUEUE_PER_ADDRESS = 16;
+
   public static final SecurityConfig DEFAULT =
-      new SecurityConfig(null, List.of(), null, null, 5, 2, 5000, 300, Jwt.DEFAULT, Map.of());
+      new SecurityConfig(
+          null,
+          List.of(),
+          null,
+          null,
+          5,
+          2,
+          5000,
+          DEFAULT_AUTH_QUEUE_SIZE,
+          DEFAULT_AUTH_QUEUE_PER_ADDRESS,
+          300,
+          Jwt.DEFAULT,
+          Map.of(),
+          false);
 
   public SecurityConfig {
     authenticators = List.copyOf(authenticators);
@@ -49,6 +79,12 @@ public record SecurityConfig(
     }
     if (authTimeoutMillis < 1) {
       throw new IllegalArgumentException("security.auth_timeout_millis must be at least 1");
+    }
+    if (authQueueSize < 1) {
+      throw new IllegalArgumentException("security.auth_queue_size must be at least 1");
+    }
+    if (authQueuePerAddress < 1) {
+      throw new IllegalArgumentException("security.auth_queue_per_address must be at least 1");
     }
     if (authCacheSeconds < 0) {
       throw new IllegalArgumentException("security.auth_cache_seconds must be 0 or more");
@@ -75,9 +111,12 @@ public record SecurityConfig(
         reloadIntervalSeconds,
         authThreads,
         authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /** A copy with other JWT settings. */
@@ -90,9 +129,12 @@ public record SecurityConfig(
         reloadIntervalSeconds,
         authThreads,
         authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /** A copy with other timing settings. */
@@ -106,9 +148,48 @@ public record SecurityConfig(
         reloadIntervalSeconds,
         authThreads,
         authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
+  }
+
+  /** A copy with another authentication queue: its size, and each address's share of it. */
+  public SecurityConfig withAuthQueue(int authQueueSize, int authQueuePerAddress) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
+        authCacheSeconds,
+        jwt,
+        plugins,
+        allowTakeoverByOtherUser);
+  }
+
+  /** A copy that allows or forbids taking over another user's session. */
+  public SecurityConfig withTakeoverByOtherUser(boolean allow) {
+    return new SecurityConfig(
+        allowAnonymous,
+        authenticators,
+        passwordFile,
+        aclFile,
+        reloadIntervalSeconds,
+        authThreads,
+        authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
+        authCacheSeconds,
+        jwt,
+        plugins,
+        allow);
   }
 
   /** A copy with options for custom authenticators. */
@@ -121,9 +202,12 @@ public record SecurityConfig(
         reloadIntervalSeconds,
         authThreads,
         authTimeoutMillis,
+        authQueueSize,
+        authQueuePerAddress,
         authCacheSeconds,
         jwt,
-        plugins);
+        plugins,
+        allowTakeoverByOtherUser);
   }
 
   /**

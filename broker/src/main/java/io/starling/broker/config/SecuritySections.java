@@ -23,9 +23,12 @@ final class SecuritySections {
           "reload_interval_seconds",
           "auth_threads",
           "auth_timeout_millis",
+          "auth_queue_size",
+          "auth_queue_per_address",
           "auth_cache_seconds",
           "jwt",
-          "plugins");
+          "plugins",
+          "allow_takeover_by_other_user");
   private static final Set<String> JWT =
       Set.of(
           "hmac_secret_file",
@@ -48,7 +51,8 @@ final class SecuritySections {
           "flap_window_seconds",
           "flap_cooloff_seconds",
           "max_failed_logins_per_minute",
-          "memory_high_watermark_percent");
+          "memory_high_watermark_percent",
+          "unwritable_timeout_seconds");
 
   private final ConfigLoader loader;
 
@@ -87,9 +91,12 @@ final class SecuritySections {
         loader.integer(s, "security.auth_threads", d.authThreads(), 1, 256),
         loader.integer(
             s, "security.auth_timeout_millis", d.authTimeoutMillis(), 1, Integer.MAX_VALUE),
+        loader.integer(s, "security.auth_queue_size", d.authQueueSize(), 1, 1 << 20),
+        loader.integer(s, "security.auth_queue_per_address", d.authQueuePerAddress(), 1, 1 << 20),
         loader.integer(s, "security.auth_cache_seconds", d.authCacheSeconds(), 0, 86400),
         jwt,
-        plugins(s));
+        plugins(s),
+        loader.bool(s, "security.allow_takeover_by_other_user", d.allowTakeoverByOtherUser()));
   }
 
   AbuseLimits abuse(Map<String, Node> top) throws ConfigException {
@@ -111,7 +118,9 @@ final class SecuritySections {
         loader.integer(
             a, "abuse.max_failed_logins_per_minute", d.maxFailedLoginsPerMinute(), 0, max),
         loader.integer(
-            a, "abuse.memory_high_watermark_percent", d.memoryHighWatermarkPercent(), 0, 100));
+            a, "abuse.memory_high_watermark_percent", d.memoryHighWatermarkPercent(), 0, 100),
+        loader.integer(
+            a, "abuse.unwritable_timeout_seconds", d.unwritableTimeoutSeconds(), 0, 86400));
   }
 
   private Path path(Map<String, Node> section, String key) throws ConfigException {

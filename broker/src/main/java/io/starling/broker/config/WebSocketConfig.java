@@ -7,8 +7,10 @@ import java.util.Objects;
  * WebSocket settings of a {@code ws} or {@code wss} listener.
  *
  * @param path the HTTP path of the upgrade request, starting with {@code /}
- * @param allowedOrigins the values of the {@code Origin} header a browser may send; empty allows
- *     any (and requests without the header, which non-browser clients send, are always allowed)
+ * @param allowedOrigins the values of the {@code Origin} header a browser may send, or {@code "*"}
+ *     for any; empty allows only the broker's own origin while the listener lets anonymous clients
+ *     in, and any origin otherwise (requests without the header, which non-browser clients send,
+ *     are always allowed)
  */
 public record WebSocketConfig(String path, List<String> allowedOrigins) {
   public static final WebSocketConfig DEFAULT = new WebSocketConfig("/mqtt", List.of());

@@ -43,6 +43,21 @@ public final class BrokerStats {
   /** Connections refused or closed by an abuse limit (per address, flapping, rate). */
   public final LongAdder abuseRefused = new LongAdder();
 
+  /**
+   * CONNECTs refused because they would have created a session over {@code limits.max_sessions}.
+   */
+  public final LongAdder sessionsRefused = new LongAdder();
+
+  /** CONNECTs refused because the client id's session belongs to another user. */
+  public final LongAdder takeoversRefused = new LongAdder();
+
+  /**
+   * Connections closed because their client did not take what it was sent: the outbound buffer
+   * stayed over its high-water mark for {@code abuse.unwritable_timeout_seconds}, or for a second
+   * while memory was over {@code abuse.memory_high_watermark_percent}.
+   */
+  public final LongAdder unwritableClosed = new LongAdder();
+
   /** Retained messages not stored: over {@code limits.max_retained_messages} or {@code _bytes}. */
   public final LongAdder retainedRefused = new LongAdder();
 

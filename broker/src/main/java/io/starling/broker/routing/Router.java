@@ -7,6 +7,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
 import io.starling.broker.extension.Hooks;
+import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.SubOptions;
 import io.starling.broker.threading.AnyThread;
@@ -37,6 +38,11 @@ import java.util.function.BiConsumer;
  * [MQTT-3.8.3-3]. When a message matches several subscriptions of one session, its one copy carries
  * all their subscription identifiers [MQTT-3.3.4-3]. Shared subscriptions ({@link SharedGroup}) get
  * each message once per group.
+ *
+ * <p>Each subscriber's read permission ({@link Subscriber#mayReceive}) is checked here, on the
+ * publisher's loop, before anything is stored for it: a message the ACL withholds from a persistent
+ * session is never written to its queue on disk, and a shared group picks only among members that
+ * may read the message.
  */
 public final class Router {
   /** Deliveries collected beyond this many are dispatched at once, to bound latency. */
@@ -51,6 +57,7 @@ public final class Router {
   private final DurableCopies store;
 
   private final Hooks hooks;
+  private final BrokerStats stats;
 
   private final Map<EventLoop, Mailbox> mailboxes = new ConcurrentHashMap<>();
   private final FastThreadLocal<Outbox> outboxes =
@@ -76,13 +83,22 @@ public final class Router {
 
   /** A router that also hands messages nobody subscribed to to {@code hooks}. */
   public Router(DurableCopies store, Hooks hooks) {
-    this(store, hooks, new RetainedStore());
+    this(store, hooks, new BrokerStats());
   }
 
-  /** A router whose retained messages live in {@code retained} (with its limits). */
-  public Router(DurableCopies store, Hooks hooks, RetainedStore retained) {
+  /** A router that also counts the deliveries read permissions withhold in {@code stats}. */
+  public Router(DurableCopies store, Hooks hooks, BrokerStats stats) {
+    this(store, hooks, stats, new RetainedStore());
+  }
+
+  /**
+   * A router that counts in {@code stats} and whose retained messages live in {@code retained}
+   * (with its limits).
+   */
+  public Router(DurableCopies store, Hooks hooks, BrokerStats stats, RetainedStore retained) {
     this.store = store;
     this.hooks = hooks;
+    this.stats = stats;
     this.retained = retained;
   }
 
@@ -164,12 +180,19 @@ public final class Router {
     subscriptions.match(m.topic(), box.collector);
     int n = dedupe(box);
     for (int i = 0; i < n; i++) {
+      Subscriber s = box.matched.get(i);
+      if (!s.mayReceive(m.topic())) {
+        // The ACL withholds the topic from this subscriber (a wide subscription over a denied
+        // topic): nothing goes to it, and nothing is stored for it.
+        stats.deliveriesDenied.increment();
+        continue;
+      }
       SubOptions o = box.options.get(i);
       int[] ids = box.mergedIds(i);
       if (ids == null && o.subscriptionId() != 0) {
         ids = new int[] {o.subscriptionId()};
       }
-      add(box, box.matched.get(i), m, o, ids, null);
+      add(box, s, m, o, ids, null);
     }
     box.clearMatches();
     if (!groups.isEmpty()) {
@@ -200,7 +223,7 @@ public final class Router {
    */
   @AnyThread
   public boolean reroute(SharedGroup group, Message m, Subscriber leaving) {
-    SharedGroup.Member member = group.pick(leaving);
+    SharedGroup.Member member = group.pick(leaving, m.topic());
     if (member == null || !member.subscriber().isOnline()) {
       return false; // moving it to another offline session gains nothing
     }
@@ -209,8 +232,11 @@ public final class Router {
   }
 
   private boolean toGroup(Outbox box, SharedGroup g, Message m) {
-    SharedGroup.Member member = g.pick(null);
+    SharedGroup.Member member = g.pick(null, m.topic());
     if (member == null) {
+      if (!g.isEmpty()) {
+        stats.deliveriesDenied.increment(); // no member may read it
+      }
       return false;
     }
     toMember(box, g, member, m);

@@ -9,8 +9,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The members of one shared subscription {@code $share/{shareName}/{filter}}: each matching message
  * goes to one of them (MQTT 5.0 section 4.8.2), chosen round-robin among connected members that
- * keep up, then among connected ones, then among the rest (whose sessions queue it). Thread-safe:
- * members change rarely (copy on write), picks happen on every message.
+ * keep up, then among connected ones, then among the rest (whose sessions queue it). Only members
+ * that may read the message's topic are candidates: a member the ACL withholds it from would drop
+ * it, and the group would lose it. Thread-safe: members change rarely (copy on write), picks happen
+ * on every message.
  */
 @AnyThread
 public final class SharedGroup {
@@ -52,9 +54,10 @@ public final class SharedGroup {
   }
 
   /**
-   * The member to send the next message to, never {@code exclude}; {@code null} if there is none.
+   * The member to send the next message, on {@code topic}, to: never {@code exclude} (may be null)
+   * nor one that may not read the topic; {@code null} if there is none.
    */
-  public Member pick(Subscriber exclude) {
+  public Member pick(Subscriber exclude, String topic) {
     Object[] all = members.toArray();
     int n = all.length;
     if (n == 0) {
@@ -66,7 +69,7 @@ public final class SharedGroup {
     for (int i = 0; i < n; i++) {
       Member m = (Member) all[(start + i) % n];
       Subscriber s = m.subscriber();
-      if (s == exclude || s.isDestroyed()) {
+      if (s == exclude || s.isDestroyed() || !s.mayReceive(topic)) {
         continue;
       }
       if (s.isOnline()) {

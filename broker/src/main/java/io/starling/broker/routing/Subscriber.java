@@ -22,6 +22,14 @@ public interface Subscriber {
   @AnyThread
   void execute(Runnable task);
 
+  /**
+   * Whether a message on {@code topic} may go to this subscriber: its owner's read permission (the
+   * ACL, or its credentials' grants). The router asks before it stores a copy or picks a shared
+   * member, so a copy the check refuses is never made; the subscriber checks again before it sends.
+   */
+  @AnyThread
+  boolean mayReceive(String topic);
+
   /** Whether a client is attached (shared subscriptions prefer such members). May lag a moment. */
   @AnyThread
   boolean isOnline();

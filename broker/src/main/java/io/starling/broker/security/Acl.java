@@ -29,9 +29,12 @@ import java.util.Locale;
  * even for a wider subscription. No deciding rule means denied. Put specific rules (and denies)
  * before general ones.
  *
- * <p>{@code %u} is replaced by the user name and {@code %c} by the client id; a rule using one does
- * not apply to a client without a user name, or whose name or id contains {@code /}, {@code +} or
- * {@code #} (it could otherwise widen the rule). {@code $SYS/#} is read-only for everyone: after
+ * <p>{@code %u} is replaced by the user name and {@code %c} by the client id, in one pass over the
+ * filter; a rule using one does not apply to a client without a user name, or whose name or id
+ * contains {@code /}, {@code +} or {@code #} (it could otherwise widen the rule) or {@code %} (a
+ * user named {@code %c} must not become its client id). The user name is the one the client proved
+ * (see {@link Security}); the client id is whatever the client says, so {@code client} rules and
+ * {@code %c} are only as good as the client's word. {@code $SYS/#} is read-only for everyone: after
  * the file's rules comes an implicit {@code all read $SYS/#}, and writing to {@code $} topics is
  * never allowed. Immutable and thread-safe.
  */
@@ -55,7 +58,17 @@ public final class Acl {
     DENY
   }
 
-  private record Rule(Subject subject, String name, Grant grant, String filter) {
+  /**
+   * One line of the file.
+   *
+   * @param where {@code file:line}, for messages; null for the implicit rules
+   */
+  private record Rule(Subject subject, String name, Grant grant, String filter, String where) {
+    /** Whether the rule is about user names: a {@code user} rule, or one with {@code %u}. */
+    boolean namesUsers() {
+      return subject == Subject.USER || filter.contains("%u");
+    }
+
     boolean appliesTo(String user, String clientId) {
       return switch (subject) {
         case ALL -> true;
@@ -73,10 +86,10 @@ public final class Acl {
   }
 
   /** Allows everything but writing to {@code $} topics: what applies without an ACL file. */
-  private static final Rule SYS_READ = new Rule(Subject.ALL, null, Grant.READ, "$SYS/#");
+  private static final Rule SYS_READ = new Rule(Subject.ALL, null, Grant.READ, "$SYS/#", null);
 
   public static final Acl ALLOW_ALL =
-      new Acl(List.of(new Rule(Subject.ALL, null, Grant.READWRITE, "#"), SYS_READ));
+      new Acl(List.of(new Rule(Subject.ALL, null, Grant.READWRITE, "#", null), SYS_READ));
 
   private final List<Rule> rules;
 
@@ -104,7 +117,7 @@ public final class Acl {
         continue;
       }
       try {
-        rules.add(rule(trimmed));
+        rules.add(rule(trimmed, source + ":" + (i + 1)));
       } catch (IllegalArgumentException e) {
         throw new IOException(source + ":" + (i + 1) + ": " + e.getMessage(), e);
       }
@@ -113,7 +126,7 @@ public final class Acl {
     return new Acl(rules);
   }
 
-  private static Rule rule(String line) {
+  private static Rule rule(String line, String where) {
     String[] t = line.split("\\s+", 4);
     Subject subject;
     String name = null;
@@ -151,7 +164,21 @@ public final class Acl {
     if (problem != null) {
       throw new IllegalArgumentException("bad topic filter '" + filter + "': " + problem);
     }
-    return new Rule(subject, name, grant, filter);
+    return new Rule(subject, name, grant, filter, where);
+  }
+
+  /**
+   * Where the rules about user names are ({@code file:line}: {@code user} rules and filters with
+   * {@code %u}), in file order: without a way to prove user names they apply to nobody.
+   */
+  public List<String> rulesNamingUsers() {
+    List<String> out = new ArrayList<>();
+    for (Rule r : rules) {
+      if (r.where() != null && r.namesUsers()) {
+        out.add(r.where());
+      }
+    }
+    return out;
   }
 
   /** Whether the client may publish to, or receive from, {@code topic}. */
@@ -193,24 +220,32 @@ public final class Acl {
     return filter;
   }
 
-  /** The filter with %u and %c replaced, or null when the rule cannot apply safely. */
+  /**
+   * The filter with %u and %c replaced, or null when the rule cannot apply safely. One pass: what a
+   * substitution puts in is never read again, and a name with {@code %} in it is refused anyway.
+   */
   private static String substitute(String filter, String user, String clientId) {
-    if (filter.indexOf('%') < 0) {
+    int at = filter.indexOf('%');
+    if (at < 0) {
       return filter;
     }
-    if (filter.contains("%u")) {
-      if (!isPlainLevel(user)) {
-        return null;
+    StringBuilder out = new StringBuilder(filter.length() + 32);
+    out.append(filter, 0, at);
+    for (int i = at; i < filter.length(); i++) {
+      char c = filter.charAt(i);
+      char next = i + 1 < filter.length() ? filter.charAt(i + 1) : 0;
+      if (c == '%' && (next == 'u' || next == 'c')) {
+        String value = next == 'u' ? user : clientId;
+        if (!isPlainLevel(value)) {
+          return null;
+        }
+        out.append(value);
+        i++;
+      } else {
+        out.append(c);
       }
-      filter = filter.replace("%u", user);
     }
-    if (filter.contains("%c")) {
-      if (!isPlainLevel(clientId)) {
-        return null;
-      }
-      filter = filter.replace("%c", clientId);
-    }
-    return filter;
+    return out.toString();
   }
 
   private static boolean isPlainLevel(String s) {
@@ -218,7 +253,8 @@ public final class Acl {
         && !s.isEmpty()
         && s.indexOf('/') < 0
         && s.indexOf('+') < 0
-        && s.indexOf('#') < 0;
+        && s.indexOf('#') < 0
+        && s.indexOf('%') < 0;
   }
 
   /**

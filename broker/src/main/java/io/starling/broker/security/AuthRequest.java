@@ -1,5 +1,6 @@
 package io.starling.broker.security;
 
+import io.starling.broker.logging.LogText;
 import io.starling.codec.MqttVersion;
 import java.net.SocketAddress;
 
@@ -26,9 +27,9 @@ public record AuthRequest(
   @Override
   public String toString() {
     return "AuthRequest[clientId="
-        + clientId
+        + LogText.untrusted(clientId)
         + ", username="
-        + username
+        + LogText.untrusted(username)
         + ", password="
         + (password == null ? "none" : "***")
         + ", remoteAddress="

@@ -1,5 +1,6 @@
 package io.starling.broker.security;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -11,8 +12,10 @@ import java.util.Objects;
  *     CONNECT user name (for a token, the claim that names the user)
  * @param grants topic permissions that come with the credentials (a token's claims) and replace the
  *     ACL file for this client, or {@code null} to use the ACL file
+ * @param expiresAt when the credentials stop being valid (a token's {@code exp}): the broker ends
+ *     the connection then (5.0: DISCONNECT 0xA0, maximum connect time); {@code null} for never
  */
-public record AuthResult(Outcome outcome, String username, TopicGrants grants) {
+public record AuthResult(Outcome outcome, String username, TopicGrants grants, Instant expiresAt) {
   /** The credentials are not this authenticator's to judge: ask the next one in the chain. */
   public static final AuthResult CONTINUE = new AuthResult(Outcome.CONTINUE, null, null);
 
@@ -37,6 +40,16 @@ public record AuthResult(Outcome outcome, String username, TopicGrants grants) {
     if (outcome == Outcome.ALLOW) {
       Objects.requireNonNull(username, "username");
     }
+  }
+
+  /** An answer without an expiry. */
+  public AuthResult(Outcome outcome, String username, TopicGrants grants) {
+    this(outcome, username, grants, null);
+  }
+
+  /** A copy whose credentials stop being valid at {@code expiresAt}. */
+  public AuthResult expiringAt(Instant expiresAt) {
+    return new AuthResult(outcome, username, grants, expiresAt);
   }
 
   /** Lets the client in as {@code username}, with the ACL file's permissions. */

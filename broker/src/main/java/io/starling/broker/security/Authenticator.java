@@ -17,6 +17,23 @@ public interface Authenticator extends AutoCloseable {
    */
   AuthResult authenticate(AuthRequest request) throws Exception;
 
+  /**
+   * The answer {@link #authenticate} would give, when it can be had at once from memory (a cache
+   * hit, or credentials that are plainly not this authenticator's: {@link AuthResult#CONTINUE}),
+   * else {@code null}. The broker asks every authenticator of the chain this first, on the
+   * connection's event loop and before the login is queued for the authentication threads: a login
+   * the chain lets in this way never waits behind other logins' slow checks. Only {@code CONTINUE}
+   * and allowing answers are taken from here; for anything else, and whenever one authenticator
+   * returns {@code null}, the login runs through {@link #authenticate} on the authentication
+   * threads.
+   *
+   * <p>Must not block or do slow work (no I/O, no password hashing: microseconds), and must be
+   * thread-safe. The default, {@code null}, always takes the slow path.
+   */
+  default AuthResult quickAnswer(AuthRequest request) {
+    return null;
+  }
+
   /** Called when the files the broker watches change; reload what you cache. Any thread. */
   default void reload() throws Exception {}
 

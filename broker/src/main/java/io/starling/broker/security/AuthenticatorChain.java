@@ -1,6 +1,8 @@
 package io.starling.broker.security;
 
 import io.starling.broker.config.SecurityConfig;
+import io.starling.broker.logging.LogText;
+import io.starling.broker.logging.RateLimitedLog;
 import io.starling.broker.threading.AnyThread;
 import io.starling.codec.ReasonCode;
 import java.io.IOException;
@@ -12,9 +14,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -22,27 +26,63 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The configured authenticators, in order, and the bounded pool their logins run on (a queue of
- * 1,024 logins; more are refused with 0x89 server busy), each within {@code
- * security.auth_timeout_millis} (past it, 0x88 server unavailable). Never on an event loop.
+ * {@code security.auth_queue_size} logins; more are refused with 0x89 server busy), each within
+ * {@code security.auth_timeout_millis} (past it, 0x88 server unavailable). Before a login is
+ * queued, {@link #quick} asks each authenticator for an answer from memory, so that a login it lets
+ * in at once (a cached password check) never waits behind others' hashes. A refusal after a {@link
+ * FileAuthenticator} passed on an unknown user costs that user's hash all the same ({@link
+ * FileAuthenticator#hashForUnknownUser}).
  */
 @AnyThread
 final class AuthenticatorChain implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuthenticatorChain.class);
+
+  /** Logins refused because the authenticators are busy: a flood writes a few lines a second. */
+  private static final RateLimitedLog busy = new RateLimitedLog(log, 10, 1);
 
   private final List<Authenticator> authenticators;
   private final ThreadPoolExecutor executor;
   private final ScheduledExecutorService scheduler;
   private final long timeoutMillis;
 
-  private AuthenticatorChain(
+  /**
+   * What the chain decided: the first answer that was not {@link AuthResult#CONTINUE} and the
+   * authenticator that gave it; both null when every authenticator passed.
+   */
+  record Decision(AuthResult result, Authenticator by) {
+    static final Decision NOBODY = new Decision(null, null);
+  }
+
+  AuthenticatorChain(
       List<Authenticator> authenticators,
       ThreadPoolExecutor executor,
       ScheduledExecutorService scheduler,
       long timeoutMillis) {
-    this.authenticators = authenticators;
+    this.authenticators = List.copyOf(authenticators);
     this.executor = executor;
     this.scheduler = scheduler;
     this.timeoutMillis = timeoutMillis;
+  }
+
+  /**
+   * A chain of {@code authenticators} over {@code threads} threads and a queue of {@code queue}.
+   */
+  static AuthenticatorChain of(
+      List<Authenticator> authenticators,
+      int threads,
+      int queue,
+      ScheduledExecutorService scheduler,
+      java.util.concurrent.ThreadFactory authThreads,
+      long timeoutMillis) {
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(queue),
+            authThreads);
+    return new AuthenticatorChain(authenticators, executor, scheduler, timeoutMillis);
   }
 
   /**
@@ -77,16 +117,13 @@ final class AuthenticatorChain implements AutoCloseable {
         throw new IOException("authenticator '" + name + "': " + e.getMessage(), e);
       }
     }
-    ThreadPoolExecutor executor =
-        new ThreadPoolExecutor(
-            config.authThreads(),
-            config.authThreads(),
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(1024),
-            authThreads);
-    return new AuthenticatorChain(
-        List.copyOf(chain), executor, scheduler, config.authTimeoutMillis());
+    return of(
+        chain,
+        config.authThreads(),
+        config.authQueueSize(),
+        scheduler,
+        authThreads,
+        config.authTimeoutMillis());
   }
 
   List<Authenticator> authenticators() {
@@ -98,53 +135,112 @@ final class AuthenticatorChain implements AutoCloseable {
   }
 
   /**
-   * Runs the chain for {@code request} on the authentication threads, within the timeout; {@code
-   * then} gets (on an authentication or scheduler thread) what {@code decide} makes of the first
-   * decisive result (null when every authenticator said continue), or a refusal when the queue is
-   * full, the time is up or an authenticator failed.
+   * The chain's answer from memory ({@link Authenticator#quickAnswer}) when it lets the client in,
+   * else null: the login must run on the authentication threads. On the calling thread (an event
+   * loop): a few map lookups and HMACs.
    */
-  void runAsync(AuthRequest request, Function<AuthResult, Login> decide, Consumer<Login> then) {
-    AtomicBoolean done = new AtomicBoolean();
+  Decision quick(AuthRequest request) {
+    for (Authenticator a : authenticators) {
+      AuthResult r;
+      try {
+        r = a.quickAnswer(request);
+      } catch (RuntimeException e) {
+        log.warn("authenticator failed for {}: {}", request, e.toString());
+        return null; // authenticate gets its chance, and its failure is handled there
+      }
+      if (r == null) {
+        return null;
+      }
+      if (r.outcome() == AuthResult.Outcome.ALLOW) {
+        return new Decision(r, a);
+      }
+      if (r.outcome() != AuthResult.Outcome.CONTINUE) {
+        return null; // refusals come from the threads, at the cost a refusal has there
+      }
+    }
+    return null; // nobody decided: a refusal, see above
+  }
+
+  /**
+   * Runs the chain for {@code request} on the authentication threads, within the timeout; {@code
+   * then} gets (on an authentication or scheduler thread) what {@code decide} makes of the chain's
+   * decision, or a refusal when the queue is full, the time is up or an authenticator failed.
+   * {@code finished} runs once when the login leaves the threads: done, dropped from the queue at
+   * the timeout, or refused because the queue is full (a hash that runs on after the timeout still
+   * holds its place until it ends).
+   */
+  void runAsync(
+      AuthRequest request,
+      Function<Decision, Login> decide,
+      Runnable finished,
+      Consumer<Login> then) {
+    AtomicBoolean answered = new AtomicBoolean();
+    AtomicBoolean claimed = new AtomicBoolean(); // by the thread that runs it, or by the timeout
+    AtomicReference<ScheduledFuture<?>> timer = new AtomicReference<>();
     FutureTask<Login> task =
         new FutureTask<>(
             () -> {
-              Login l = run(request, decide);
-              if (done.compareAndSet(false, true)) {
-                then.accept(l);
+              if (!claimed.compareAndSet(false, true)) {
+                return null; // timed out while it waited
               }
-              return l;
+              try {
+                Login l = run(request, decide);
+                if (answered.compareAndSet(false, true)) {
+                  cancel(timer.get());
+                  then.accept(l);
+                }
+                return l;
+              } finally {
+                finished.run();
+              }
             });
     try {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
-      log.warn("login of client {} refused: authentication queue full", request.clientId());
+      finished.run();
+      busy.warn(
+          "login of client {} refused: authentication queue full",
+          LogText.untrusted(request.clientId()));
       then.accept(new Login(ReasonCode.SERVER_BUSY, null));
       return;
     }
-    scheduler.schedule(
-        () -> {
-          if (done.compareAndSet(false, true)) {
-            task.cancel(true);
-            log.warn(
-                "login of client {} refused: authenticators took more than {} ms",
-                request.clientId(),
-                timeoutMillis);
-            then.accept(new Login(ReasonCode.SERVER_UNAVAILABLE, null));
-          }
-        },
-        timeoutMillis,
-        TimeUnit.MILLISECONDS);
+    timer.set(
+        scheduler.schedule(
+            () -> {
+              if (answered.compareAndSet(false, true)) {
+                if (claimed.compareAndSet(false, true)) {
+                  executor.remove(task); // still queued: its place is free at once
+                  finished.run();
+                } else {
+                  task.cancel(true);
+                }
+                busy.warn(
+                    "login of client {} refused: authenticators took more than {} ms",
+                    LogText.untrusted(request.clientId()),
+                    timeoutMillis);
+                then.accept(new Login(ReasonCode.SERVER_UNAVAILABLE, null));
+              }
+            },
+            timeoutMillis,
+            TimeUnit.MILLISECONDS));
+    if (answered.get()) {
+      cancel(timer.get()); // answered before the timer was set
+    }
   }
 
-  private Login run(AuthRequest request, Function<AuthResult, Login> decide) {
+  private static void cancel(ScheduledFuture<?> timer) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+
+  private Login run(AuthRequest request, Function<Decision, Login> decide) {
     try {
-      for (Authenticator a : authenticators) {
-        AuthResult r = a.authenticate(request);
-        if (r.outcome() != AuthResult.Outcome.CONTINUE) {
-          return decide.apply(r);
-        }
+      Decision d = decision(request);
+      if (d.result() == null || d.result().outcome() != AuthResult.Outcome.ALLOW) {
+        equalize(request, d.by());
       }
-      return decide.apply(null);
+      return decide.apply(d);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Login(ReasonCode.SERVER_UNAVAILABLE, null);
@@ -152,6 +248,32 @@ final class AuthenticatorChain implements AutoCloseable {
       // The request's toString hides the password; exception messages are the backend's.
       log.warn("authenticator failed for {}: {}", request, e.toString());
       return new Login(ReasonCode.SERVER_UNAVAILABLE, null);
+    }
+  }
+
+  private Decision decision(AuthRequest request) throws Exception {
+    for (Authenticator a : authenticators) {
+      AuthResult r = a.authenticate(request);
+      if (r.outcome() != AuthResult.Outcome.CONTINUE) {
+        return new Decision(r, a);
+      }
+    }
+    return Decision.NOBODY;
+  }
+
+  /**
+   * A refused login: the password files asked before {@code decider} (null: all of them) did not
+   * know the user, and spend a known user's hash: the refusal takes as long as a wrong password's,
+   * so timing does not tell which users exist.
+   */
+  private void equalize(AuthRequest request, Authenticator decider) {
+    for (Authenticator a : authenticators) {
+      if (a == decider) {
+        return;
+      }
+      if (a instanceof FileAuthenticator f) {
+        f.hashForUnknownUser(request);
+      }
     }
   }
 

@@ -6,10 +6,13 @@ import io.starling.broker.security.internal.RateLimiter;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.Topics;
 import io.starling.codec.packet.Subscription;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -23,6 +26,10 @@ import java.util.function.Predicate;
  * permission answer comes from the allow-all branch before the caches, and it has no rate limiter),
  * so sharing it is safe. Pausing a throttled client is the transport's business.
  *
+ * <p>{@link #onRevoked} is the one exception to "one loop": the transport registers there, on the
+ * connection's loop, how to end the connection, and security calls it from its scheduler thread
+ * when the credentials stop being valid (see {@link LiveLogins}); what it touches is thread-safe.
+ *
  * <p>Each permission answer is cached by topic (up to {@value #CACHE_SIZE} topics; the cache starts
  * over when full or when the ACL file is reloaded), so the publish and delivery paths cost a map
  * lookup.
@@ -34,6 +41,13 @@ public final class ClientPolicy {
   private final String username;
   private final String clientId;
   private final TopicGrants grants;
+
+  /** The password file that vouched for the user (it must keep them), or null. */
+  private final FileAuthenticator passwordFile;
+
+  /** When the credentials expire, or null for never. */
+  private final Instant expiresAt;
+
   private final RateLimiter messages;
   private final RateLimiter bytes;
   // Made on first use: most brokers run without an ACL, and idle connections should cost little.
@@ -42,11 +56,19 @@ public final class ClientPolicy {
   private Acl cachedFor;
 
   ClientPolicy(
-      Security security, String username, String clientId, TopicGrants grants, AbuseLimits limits) {
+      Security security,
+      String username,
+      String clientId,
+      TopicGrants grants,
+      FileAuthenticator passwordFile,
+      Instant expiresAt,
+      AbuseLimits limits) {
     this.security = security;
     this.username = username;
     this.clientId = clientId;
     this.grants = grants;
+    this.passwordFile = username == null ? null : passwordFile;
+    this.expiresAt = expiresAt;
     this.messages = limits.maxPublishRate() > 0 ? new RateLimiter(limits.maxPublishRate()) : null;
     this.bytes =
         limits.maxPublishBytesRate() > 0 ? new RateLimiter(limits.maxPublishBytesRate()) : null;
@@ -55,6 +77,35 @@ public final class ClientPolicy {
   /** The user name the client is authorised as, or {@code null} for an anonymous client. */
   public String username() {
     return username;
+  }
+
+  String clientId() {
+    return clientId;
+  }
+
+  FileAuthenticator passwordFile() {
+    return passwordFile;
+  }
+
+  Instant expiresAt() {
+    return expiresAt;
+  }
+
+  /**
+   * Registers how to end this client's connection if its credentials stop being valid while it is
+   * open: its user is no longer in the reloaded password file ({@code end} gets {@link
+   * ReasonCode#NOT_AUTHORIZED}), or its token expired ({@link ReasonCode#MAXIMUM_CONNECT_TIME}).
+   * Call it once the login is accepted, on the connection's event loop; {@code end} runs on {@code
+   * loop}, at most once. Returns what to run (on any thread) when the connection ends, so that
+   * security forgets it.
+   */
+  public Runnable onRevoked(Executor loop, Consumer<ReasonCode> end) {
+    return security.liveLogins().watch(this, loop, end);
+  }
+
+  /** Who the client is for its permissions: its user name and its credentials' grants. */
+  public Identity identity() {
+    return new Identity(username, grants);
   }
 
   /** Whether the client may publish to {@code topic}. */

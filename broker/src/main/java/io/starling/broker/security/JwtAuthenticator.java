@@ -8,6 +8,7 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.starling.broker.config.SecurityConfig;
+import io.starling.broker.logging.LogText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -32,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * security.jwt.username_claim} (the CONNECT user name is not used); the claims named by {@code
  * publish_claim} and {@code subscribe_claim}, lists of topic filters, replace the ACL file for the
  * client when the token carries either. A password that is not a JWT (not three dot-separated
- * parts) is left to the next authenticator.
+ * parts) is left to the next authenticator, at once ({@link #quickAnswer}). A connection let in
+ * with a token ends when the token expires ({@code exp} plus the clock skew tolerance).
  */
 public final class JwtAuthenticator implements Authenticator {
   private static final Logger log = LoggerFactory.getLogger(JwtAuthenticator.class);
@@ -96,27 +99,45 @@ public final class JwtAuthenticator implements Authenticator {
     }
   }
 
+  /** A password that is no JWT is not this authenticator's: said at once; tokens wait. */
+  @Override
+  public AuthResult quickAnswer(AuthRequest request) {
+    return isToken(request.password()) ? null : AuthResult.CONTINUE;
+  }
+
+  private static boolean isToken(byte[] password) {
+    if (password == null) {
+      return false;
+    }
+    int dots = 0;
+    for (byte b : password) {
+      dots += b == '.' ? 1 : 0;
+    }
+    return dots == 2;
+  }
+
   @Override
   public AuthResult authenticate(AuthRequest request) {
-    if (request.password() == null) {
+    if (!isToken(request.password())) {
       return AuthResult.CONTINUE;
     }
     String token = new String(request.password(), StandardCharsets.UTF_8);
-    if (token.chars().filter(c -> c == '.').count() != 2) {
-      return AuthResult.CONTINUE;
-    }
     try {
       SignedJWT jwt = SignedJWT.parse(token);
       JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
       JWSVerifier verifier =
           JWSAlgorithm.HS256.equals(alg) ? hmac : JWSAlgorithm.RS256.equals(alg) ? rsa : null;
       if (verifier == null || !jwt.verify(verifier)) {
-        log.debug("client {}: token signature refused ({})", request.clientId(), alg);
+        log.debug(
+            "client {}: token signature refused ({})", LogText.untrusted(request.clientId()), alg);
         return AuthResult.BAD_CREDENTIALS;
       }
       return judge(jwt.getJWTClaimsSet(), request);
     } catch (ParseException | JOSEException e) {
-      log.debug("client {}: unreadable token: {}", request.clientId(), e.getMessage());
+      log.debug(
+          "client {}: unreadable token: {}",
+          LogText.untrusted(request.clientId()),
+          LogText.untrusted(e.getMessage()));
       return AuthResult.BAD_CREDENTIALS;
     }
   }
@@ -127,7 +148,9 @@ public final class JwtAuthenticator implements Authenticator {
     Date exp = claims.getExpirationTime();
     Date nbf = claims.getNotBeforeTime();
     if (exp == null || exp.getTime() + skew < now || (nbf != null && nbf.getTime() - skew > now)) {
-      log.debug("client {}: token expired, not yet valid or without exp", request.clientId());
+      log.debug(
+          "client {}: token expired, not yet valid or without exp",
+          LogText.untrusted(request.clientId()));
       return AuthResult.BAD_CREDENTIALS;
     }
     if (config.issuer() != null && !config.issuer().equals(claims.getIssuer())) {
@@ -143,13 +166,16 @@ public final class JwtAuthenticator implements Authenticator {
     }
     List<String> publish = list(claims, config.publishClaim());
     List<String> subscribe = list(claims, config.subscribeClaim());
+    // The connection lasts as long as the token is accepted at CONNECT: exp plus the skew.
+    Instant expires = Instant.ofEpochMilli(exp.getTime() + skew);
     if (publish == null && subscribe == null) {
-      return AuthResult.allow(user);
+      return AuthResult.allow(user).expiringAt(expires);
     }
     return AuthResult.allow(
-        user,
-        new AuthResult.TopicGrants(
-            publish == null ? List.of() : publish, subscribe == null ? List.of() : subscribe));
+            user,
+            new AuthResult.TopicGrants(
+                publish == null ? List.of() : publish, subscribe == null ? List.of() : subscribe))
+        .expiringAt(expires);
   }
 
   private static List<String> list(JWTClaimsSet claims, String name) throws ParseException {

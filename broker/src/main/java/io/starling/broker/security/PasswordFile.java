@@ -20,10 +20,24 @@ import javax.crypto.spec.PBEKeySpec;
 
 /**
  * A password file: one user a line, {@code
- * user:pbkdf2-sha512:ITERATIONS:base64(salt):base64(hash)}, where the hash is PBKDF2-HMAC-SHA512
- * with a 64-byte derived key. That hash is also SCRAM-SHA-512's "SaltedPassword" (RFC 5802), so the
- * same file serves {@link ScramSha512Server}. Lines starting with {@code #} and blank lines are
+ * user:scram-sha-512:ITERATIONS:base64(salt):base64(StoredKey):base64(ServerKey)}. The keys are
+ * those of SCRAM-SHA-512 (RFC 5802 section 3, with SHA-512 as RFC 7677 does for SHA-256):
+ *
+ * <pre>
+ *   SaltedPassword = PBKDF2-HMAC-SHA512(password, salt, ITERATIONS), 64 bytes  (never stored)
+ *   StoredKey      = SHA-512(HMAC(SaltedPassword, "Client Key"))
+ *   ServerKey      = HMAC(SaltedPassword, "Server Key")
+ * </pre>
+ *
+ * Neither key lets anyone log in: a SCRAM proof needs the ClientKey, which StoredKey hides behind a
+ * hash, and a CONNECT password is checked by deriving StoredKey from it. The same file serves
+ * {@link ScramSha512Server} and plain passwords. Lines starting with {@code #} and blank lines are
  * ignored. Plain-text passwords are never stored.
+ *
+ * <p>Files of earlier versions stored the SaltedPassword itself ({@code
+ * user:pbkdf2-sha512:ITERATIONS:base64(salt):base64(SaltedPassword)}), which is password-equivalent
+ * for SCRAM. Such lines are still read (their keys are derived at load) and every line is written
+ * in the new form, so the next {@link #save} ({@code starling passwd}) upgrades the whole file.
  *
  * <p>Immutable and thread-safe; {@link #with} and {@link #without} return changed copies. Hashing
  * is slow on purpose (about 0.35 s at the default iteration count on a 2-vCPU machine): never call
@@ -37,7 +51,10 @@ public final class PasswordFile {
   public static final int DEFAULT_ITERATIONS = 210_000;
 
   /** The scheme name in the file. */
-  public static final String SCHEME = "pbkdf2-sha512";
+  public static final String SCHEME = "scram-sha-512";
+
+  /** The scheme of files written before StoredKey and ServerKey: the SaltedPassword itself. */
+  public static final String LEGACY_SCHEME = "pbkdf2-sha512";
 
   private static final int SALT_BYTES = 16;
   private static final int HASH_BYTES = 64;
@@ -45,22 +62,49 @@ public final class PasswordFile {
 
   private final Map<String, Entry> users;
 
+  /** Users whose line is in the old, password-equivalent form. */
+  private final Set<String> legacyUsers;
+
+  private final int typicalIterations;
+
   /**
    * One user's stored secret.
    *
    * @param iterations PBKDF2 iterations
    * @param salt the random salt
-   * @param saltedPassword PBKDF2-HMAC-SHA512(password, salt, iterations), 64 bytes
+   * @param storedKey SHA-512(HMAC-SHA512(SaltedPassword, "Client Key")), 64 bytes
+   * @param serverKey HMAC-SHA512(SaltedPassword, "Server Key"), 64 bytes
    */
-  public record Entry(int iterations, byte[] salt, byte[] saltedPassword) {}
+  public record Entry(int iterations, byte[] salt, byte[] storedKey, byte[] serverKey) {
+    /** The keys of a user whose SCRAM SaltedPassword is {@code saltedPassword}. */
+    public static Entry of(int iterations, byte[] salt, byte[] saltedPassword) {
+      return new Entry(
+          iterations,
+          salt,
+          ScramSha512Server.sha512(ScramSha512Server.hmac(saltedPassword, "Client Key")),
+          ScramSha512Server.hmac(saltedPassword, "Server Key"));
+    }
 
-  private PasswordFile(Map<String, Entry> users) {
+    /**
+     * Whether {@code saltedPassword} (PBKDF2 of a password with this entry's salt and iterations)
+     * is this user's: its StoredKey is compared, in constant time.
+     */
+    public boolean matches(byte[] saltedPassword) {
+      byte[] candidate =
+          ScramSha512Server.sha512(ScramSha512Server.hmac(saltedPassword, "Client Key"));
+      return MessageDigest.isEqual(storedKey, candidate);
+    }
+  }
+
+  private PasswordFile(Map<String, Entry> users, Set<String> legacyUsers) {
     this.users = Collections.unmodifiableMap(users);
+    this.legacyUsers = Set.copyOf(legacyUsers);
+    this.typicalIterations = typicalIterationsOf(users);
   }
 
   /** An empty file. */
   public static PasswordFile empty() {
-    return new PasswordFile(new LinkedHashMap<>());
+    return new PasswordFile(new LinkedHashMap<>(), Set.of());
   }
 
   /**
@@ -75,6 +119,7 @@ public final class PasswordFile {
   /** Parses password-file text; {@code source} names it in errors. */
   public static PasswordFile parse(String text, String source) throws IOException {
     Map<String, Entry> users = new LinkedHashMap<>();
+    Set<String> legacy = new java.util.HashSet<>();
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i].strip();
@@ -83,22 +128,43 @@ public final class PasswordFile {
       }
       String[] f = line.split(":", -1);
       String where = source + ":" + (i + 1) + ": ";
-      if (f.length != 5 || f[0].isEmpty() || !f[1].equals(SCHEME)) {
-        throw new IOException(where + "expected user:" + SCHEME + ":iterations:salt:hash");
+      boolean current = f.length == 6 && f[1].equals(SCHEME);
+      boolean old = f.length == 5 && f[1].equals(LEGACY_SCHEME);
+      if (f[0].isEmpty() || !current && !old) {
+        throw new IOException(
+            where + "expected user:" + SCHEME + ":iterations:salt:stored-key:server-key");
       }
       try {
         int iterations = Integer.parseInt(f[2]);
         byte[] salt = Base64.getDecoder().decode(f[3]);
-        byte[] hash = Base64.getDecoder().decode(f[4]);
-        if (iterations < 1 || salt.length == 0 || hash.length != HASH_BYTES) {
-          throw new IllegalArgumentException("bad iterations, salt or hash length");
+        byte[] first = Base64.getDecoder().decode(f[4]);
+        byte[] second = current ? Base64.getDecoder().decode(f[5]) : first;
+        if (iterations < 1
+            || salt.length == 0
+            || first.length != HASH_BYTES
+            || second.length != HASH_BYTES) {
+          throw new IllegalArgumentException("bad iterations, salt or key length");
         }
-        users.put(f[0], new Entry(iterations, salt, hash));
+        if (current) {
+          users.put(f[0], new Entry(iterations, salt, first, second));
+          legacy.remove(f[0]);
+        } else {
+          users.put(f[0], Entry.of(iterations, salt, first));
+          legacy.add(f[0]);
+        }
       } catch (IllegalArgumentException e) {
         throw new IOException(where + "user '" + f[0] + "': " + e.getMessage(), e);
       }
     }
-    return new PasswordFile(users);
+    return new PasswordFile(users, legacy);
+  }
+
+  /**
+   * The users whose line was read in the old {@value #LEGACY_SCHEME} form, which holds a
+   * password-equivalent secret; {@link #save} rewrites them in the new form.
+   */
+  public Set<String> legacyUsers() {
+    return legacyUsers;
   }
 
   /** The file's text, one line per user. */
@@ -115,7 +181,9 @@ public final class PasswordFile {
                 .append(':')
                 .append(b64.encodeToString(e.salt()))
                 .append(':')
-                .append(b64.encodeToString(e.saltedPassword()))
+                .append(b64.encodeToString(e.storedKey()))
+                .append(':')
+                .append(b64.encodeToString(e.serverKey()))
                 .append('\n'));
     return out.toString();
   }
@@ -158,24 +226,50 @@ public final class PasswordFile {
     byte[] salt = new byte[SALT_BYTES];
     RANDOM.nextBytes(salt);
     Map<String, Entry> copy = new LinkedHashMap<>(users);
-    copy.put(user, new Entry(iterations, salt, hash(password, salt, iterations)));
-    return new PasswordFile(copy);
+    copy.put(user, Entry.of(iterations, salt, hash(password, salt, iterations)));
+    return new PasswordFile(copy, withoutUser(legacyUsers, user));
   }
 
   /** A copy without {@code user}. */
   public PasswordFile without(String user) {
     Map<String, Entry> copy = new LinkedHashMap<>(users);
     copy.remove(user);
-    return new PasswordFile(copy);
+    return new PasswordFile(copy, withoutUser(legacyUsers, user));
   }
 
-  /** Whether {@code password} is {@code user}'s. Slow (PBKDF2); constant-time comparison. */
+  /**
+   * Whether {@code password} is {@code user}'s: PBKDF2 gives the SaltedPassword, from which the
+   * StoredKey is derived and compared in constant time. Slow (PBKDF2).
+   */
   public boolean verify(String user, char[] password) {
     Entry e = users.get(user);
     if (e == null) {
       return false;
     }
-    return MessageDigest.isEqual(e.saltedPassword(), hash(password, e.salt(), e.iterations()));
+    return e.matches(hash(password, e.salt(), e.iterations()));
+  }
+
+  /**
+   * The iteration count most users have (the highest of the most common ones), or {@link
+   * #DEFAULT_ITERATIONS} for an empty file: what a check for an unknown user costs, so that it
+   * takes as long as one for a known user.
+   */
+  public int typicalIterations() {
+    return typicalIterations;
+  }
+
+  private static int typicalIterationsOf(Map<String, Entry> users) {
+    Map<Integer, Integer> counts = new java.util.HashMap<>();
+    int best = DEFAULT_ITERATIONS;
+    int bestCount = 0;
+    for (Entry e : users.values()) {
+      int n = counts.merge(e.iterations(), 1, Integer::sum);
+      if (n > bestCount || n == bestCount && e.iterations() > best) {
+        best = e.iterations();
+        bestCount = n;
+      }
+    }
+    return best;
   }
 
   /** PBKDF2-HMAC-SHA512 with a 64-byte key: SCRAM-SHA-512's SaltedPassword. */
@@ -188,6 +282,12 @@ public final class PasswordFile {
     } finally {
       spec.clearPassword();
     }
+  }
+
+  private static Set<String> withoutUser(Set<String> users, String user) {
+    Set<String> out = new java.util.HashSet<>(users);
+    out.remove(user);
+    return out;
   }
 
   /** Refuses user names the file format cannot hold. */

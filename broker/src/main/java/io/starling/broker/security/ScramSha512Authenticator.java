@@ -6,9 +6,8 @@ import java.util.function.Supplier;
 
 /**
  * SCRAM-SHA-512 as an MQTT 5.0 enhanced authentication method, over the users of the password file:
- * the file's PBKDF2-HMAC-SHA512 hash is SCRAM's salted password, so the same file serves both plain
- * CONNECT passwords and SCRAM. All work is HMACs on data in memory, cheap enough for the event
- * loop.
+ * the file keeps SCRAM's StoredKey and ServerKey, so the same file serves both plain CONNECT
+ * passwords and SCRAM. All work is HMACs on data in memory, cheap enough for the event loop.
  */
 public final class ScramSha512Authenticator implements EnhancedAuthenticator {
   /** The Authentication Method clients name. */
@@ -30,7 +29,8 @@ public final class ScramSha512Authenticator implements EnhancedAuthenticator {
 
   @Override
   public Exchange start() {
-    ScramSha512Server server = new ScramSha512Server(user -> passwords.get().entry(user));
+    PasswordFile file = passwords.get();
+    ScramSha512Server server = new ScramSha512Server(file::entry, file.typicalIterations());
     return new Exchange() {
       private boolean first = true;
 

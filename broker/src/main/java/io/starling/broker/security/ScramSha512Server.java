@@ -11,26 +11,31 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The server side of one SCRAM-SHA-512 exchange (RFC 5802 message formats, with SHA-512 as RFC 7677
- * does for SHA-256), over the salted passwords of a {@link PasswordFile}: the file's hash is
- * SCRAM's {@code SaltedPassword}, so users need no second secret. Channel binding is not offered
- * (the client must send the GS2 header {@code n,,} or {@code y,,}); user names are compared as sent
- * (no SASLprep).
+ * does for SHA-256), over the StoredKey and ServerKey a {@link PasswordFile} keeps for each user,
+ * so users need no second secret and the server holds nothing a client could log in with. Channel
+ * binding is not offered (the client must send the GS2 header {@code n,,} or {@code y,,}); user
+ * names are compared as sent (no SASLprep).
  *
  * <pre>
  *   client-first  n,,n=USER,r=CNONCE           -> {@link #clientFirst} -> r=CNONCE+SNONCE,s=SALT,i=N
  *   client-final  c=biws,r=NONCE,p=PROOF       -> {@link #clientFinal} -> v=SERVER-SIGNATURE
  * </pre>
  *
- * An unknown user gets a made-up salt and fails at the proof like a wrong password, so the exchange
- * does not tell which user names exist. One instance per exchange, not thread-safe; pure (no I/O),
- * so it may run on an event loop: its cost is a few HMACs.
+ * An unknown user gets a made-up salt (the same one each time), the iteration count most users have
+ * and fails at the proof like a wrong password, with the same work, so the exchange does not tell
+ * which user names exist. One instance per exchange, not thread-safe; pure (no I/O), so it may run
+ * on an event loop: its cost is a few HMACs.
  */
 public final class ScramSha512Server {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final byte[] UNKNOWN_USER_KEY = new byte[32];
 
+  /** The StoredKey checked for an unknown user: random, so that no proof matches it. */
+  private static final byte[] UNKNOWN_STORED_KEY = new byte[64];
+
   static {
     RANDOM.nextBytes(UNKNOWN_USER_KEY);
+    RANDOM.nextBytes(UNKNOWN_STORED_KEY);
   }
 
   /** Thrown when a message is malformed or the proof is wrong. */
@@ -58,6 +63,7 @@ public final class ScramSha512Server {
   }
 
   private final Function<String, PasswordFile.Entry> users;
+  private final int unknownUserIterations;
   private State state = State.INITIAL;
   private String username;
   private PasswordFile.Entry entry;
@@ -66,14 +72,23 @@ public final class ScramSha512Server {
   private String nonce;
   private String gs2Header;
 
+  /**
+   * An exchange that looks users up in {@code users} (returns null for an unknown user) and
+   * announces {@code unknownUserIterations} for users it does not know.
+   */
+  public ScramSha512Server(Function<String, PasswordFile.Entry> users, int unknownUserIterations) {
+    this.users = users;
+    this.unknownUserIterations = unknownUserIterations;
+  }
+
   /** An exchange that looks users up in {@code users} (returns null for an unknown user). */
   public ScramSha512Server(Function<String, PasswordFile.Entry> users) {
-    this.users = users;
+    this(users, PasswordFile.DEFAULT_ITERATIONS);
   }
 
   /** An exchange over a password file. */
   public ScramSha512Server(PasswordFile file) {
-    this(file::entry);
+    this(file::entry, file.typicalIterations());
   }
 
   /** Reads the client-first message and returns the server-first message. */
@@ -102,7 +117,7 @@ public final class ScramSha512Server {
     }
     entry = users.apply(username);
     byte[] salt = entry != null ? entry.salt() : fakeSalt(username);
-    int iterations = entry != null ? entry.iterations() : PasswordFile.DEFAULT_ITERATIONS;
+    int iterations = entry != null ? entry.iterations() : unknownUserIterations;
     byte[] serverNonce = new byte[18];
     RANDOM.nextBytes(serverNonce);
     nonce = clientNonce + Base64.getEncoder().encodeToString(serverNonce);
@@ -147,13 +162,13 @@ public final class ScramSha512Server {
       throw new ScramException("invalid-encoding");
     }
     String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
-    byte[] salted = entry != null ? entry.saltedPassword() : new byte[64];
-    byte[] clientKey = hmac(salted, "Client Key");
-    byte[] storedKey = sha512(clientKey);
+    byte[] storedKey = entry != null ? entry.storedKey() : UNKNOWN_STORED_KEY;
     byte[] signature = hmac(storedKey, authMessage);
     if (proof.length != signature.length) {
       throw new ScramException("invalid-proof");
     }
+    // ClientKey = ClientProof XOR ClientSignature; the proof is right when H(ClientKey) is the
+    // StoredKey (RFC 5802 section 3).
     byte[] recovered = new byte[signature.length];
     for (int i = 0; i < recovered.length; i++) {
       recovered[i] = (byte) (proof[i] ^ signature[i]);
@@ -162,8 +177,7 @@ public final class ScramSha512Server {
     if (!ok || entry == null) {
       throw new ScramException("invalid-proof");
     }
-    byte[] serverKey = hmac(salted, "Server Key");
-    return "v=" + Base64.getEncoder().encodeToString(hmac(serverKey, authMessage));
+    return "v=" + Base64.getEncoder().encodeToString(hmac(entry.serverKey(), authMessage));
   }
 
   /** The user name of the exchange once the client-first message was read. */

@@ -3,6 +3,9 @@ package io.starling.broker.security;
 import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.SecurityConfig;
+import io.starling.broker.config.TlsConfig.CertificateUsername;
+import io.starling.broker.logging.LogText;
+import io.starling.broker.logging.RateLimitedLog;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.security.internal.ConnectionGuard;
 import io.starling.broker.security.internal.FileWatch;
@@ -11,8 +14,11 @@ import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Connect;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +37,12 @@ import org.slf4j.LoggerFactory;
 public final class Security implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Security.class);
 
+  /**
+   * Refused logins: what a client decides to repeat, so at most 20 lines a second (the rest
+   * counted), with the names it sent escaped and cut short.
+   */
+  private static final RateLimitedLog refusals = new RateLimitedLog(log, 20, 1);
+
   private final SecurityConfig config;
   private final AbuseLimits abuse;
   private final BrokerStats stats;
@@ -38,6 +50,11 @@ public final class Security implements AutoCloseable {
   private final ScheduledThreadPoolExecutor scheduler;
   private final ConnectionGuard guard;
   private final MemoryGuard memory;
+  private final LiveLogins live;
+
+  /** The password file each enhanced method reads, by method name: SCRAM over the first one. */
+  private final Map<String, FileAuthenticator> enhancedFiles = new LinkedHashMap<>();
+
   private volatile Acl acl;
 
   /**
@@ -55,13 +72,40 @@ public final class Security implements AutoCloseable {
     this.chain = AuthenticatorChain.create(config, scheduler, daemon("starling-auth"));
     this.guard = new ConnectionGuard(abuse, System::nanoTime);
     this.memory = MemoryGuard.forThisJvm(abuse.memoryHighWatermarkPercent());
+    this.live = new LiveLogins(scheduler);
+    for (Authenticator a : chain.authenticators()) {
+      if (a instanceof FileAuthenticator f) {
+        enhancedFiles.putIfAbsent(ScramSha512Authenticator.METHOD, f);
+      }
+    }
     boolean stateless =
         config.aclFile() == null && abuse.maxPublishRate() == 0 && abuse.maxPublishBytesRate() == 0;
     this.sharedPolicy =
         stateless
-            ? new Login(ReasonCode.SUCCESS, new ClientPolicy(this, null, null, null, abuse))
+            ? new Login(
+                ReasonCode.SUCCESS, new ClientPolicy(this, null, null, null, null, null, abuse))
             : null;
     scheduler.setRemoveOnCancelPolicy(true);
+    warnOfUnprovableUserRules(broker);
+  }
+
+  /**
+   * An ACL with rules about user names where nothing proves a user name (no authenticator, no
+   * listener taking names from client certificates): the names clients claim are dropped, so those
+   * rules apply to nobody. Said once at start, naming the lines.
+   */
+  private void warnOfUnprovableUserRules(BrokerConfig broker) {
+    boolean certificates =
+        broker.listeners().stream()
+            .anyMatch(
+                l -> l.tls() != null && l.tls().certificateUsername() != CertificateUsername.NONE);
+    List<String> lines = acl.rulesNamingUsers();
+    if (chain.isEmpty() && !certificates && !lines.isEmpty()) {
+      log.warn(
+          "security.acl_file: the rules at {} are about user names, but no authenticator or client"
+              + " certificate proves one: every client is anonymous, and they apply to nobody",
+          String.join(", ", lines));
+    }
   }
 
   /**
@@ -136,11 +180,7 @@ public final class Security implements AutoCloseable {
    */
   public List<EnhancedAuthenticator> enhancedAuthenticators() {
     List<EnhancedAuthenticator> out = new ArrayList<>();
-    for (Authenticator a : chain.authenticators()) {
-      if (a instanceof FileAuthenticator f) {
-        out.add(new ScramSha512Authenticator(f::passwords));
-      }
-    }
+    enhancedFiles.values().forEach(f -> out.add(new ScramSha512Authenticator(f::passwords)));
     return out;
   }
 
@@ -188,10 +228,16 @@ public final class Security implements AutoCloseable {
 
   /**
    * Decides whether a CONNECT may go on. {@code then} is called on {@code loop} with the outcome:
-   * at once when no authenticator needs to run; otherwise {@code pauseReading} runs first (nothing
-   * the client sends before CONNACK can be processed, so packets piled up behind a slow login must
-   * not take memory) and {@code then} later, from the authentication executor through {@code loop}.
-   * Called on the connection's event loop.
+   * at once when no authenticator needs to run (or one answers from memory, such as a cached
+   * password check); otherwise {@code pauseReading} runs first (nothing the client sends before
+   * CONNACK can be processed, so packets piled up behind a slow login must not take memory) and
+   * {@code then} later, from the authentication executor through {@code loop}. Called on the
+   * connection's event loop.
+   *
+   * <p>The user name the client gets is one that was proved: by an authenticator, or by a verified
+   * client certificate. Without either, the CONNECT user name is dropped and the client is
+   * anonymous (if anonymous clients are let in), so that nobody can claim another user's
+   * permissions. A client id counts against the flapping limit only once the login succeeded.
    *
    * @param clientId the client id the session will have (generated if CONNECT had none)
    */
@@ -204,29 +250,25 @@ public final class Security implements AutoCloseable {
       Consumer<Login> then) {
     InetAddress address = peer.inetAddress();
     if (address != null && guard.isLoginBlocked(address)) {
-      stats.abuseRefused.increment();
-      log.info("login refused for client {} from {}: too many failed logins", clientId, address);
-      then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
-      return;
-    }
-    if (!guard.admitClientId(clientId)) {
-      stats.abuseRefused.increment();
-      log.info("login refused for client {} from {}: reconnecting too often", clientId, address);
-      then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
+      then.accept(blocked(clientId, address));
       return;
     }
     String certificateUser = peer.certificateUsername();
     if (certificateUser != null) {
-      then.accept(success(certificateUser, null, clientId));
+      then.accept(admitted(certificateUser, null, null, clientId, address));
       return;
     }
     boolean anonymous = connect.username() == null && connect.password() == null;
     if (anonymous || chain.isEmpty()) {
       Boolean listener = peer.allowAnonymous();
       if (listener != null ? listener : config.anonymousAllowed()) {
-        then.accept(success(connect.username(), null, clientId));
+        if (connect.username() != null) {
+          log.debug(
+              "client {} from {}: its user name is dropped, nothing proves it", clientId, address);
+        }
+        then.accept(admitted(null, null, null, clientId, address));
       } else {
-        then.accept(failed(ReasonCode.NOT_AUTHORIZED, connect, clientId, address));
+        then.accept(failed(ReasonCode.NOT_AUTHORIZED, connect.username(), clientId, address));
       }
       return;
     }
@@ -238,59 +280,160 @@ public final class Security implements AutoCloseable {
             peer.remoteAddress(),
             peer.listenerName(),
             connect.version());
+    AuthenticatorChain.Decision quick = chain.quick(request);
+    if (quick != null) {
+      then.accept(decide(quick, connect.username(), clientId, address));
+      return;
+    }
+    if (address != null) {
+      switch (guard.beginAttempt(address, config.authQueuePerAddress())) {
+        case BLOCKED -> {
+          then.accept(blocked(clientId, address));
+          return;
+        }
+        case BUSY -> {
+          stats.abuseRefused.increment();
+          log.debug(
+              "login of client {} from {} refused: too many waiting",
+              LogText.untrusted(clientId),
+              address);
+          then.accept(new Login(ReasonCode.SERVER_BUSY, null));
+          return;
+        }
+        case QUEUED -> {
+          // goes on below; endAttempt when it leaves the threads
+        }
+      }
+    }
     pauseReading.run();
     chain.runAsync(
         request,
-        r -> decide(r, connect, request.clientId(), address),
+        d -> decide(d, connect.username(), clientId, address),
+        () -> {
+          if (address != null) {
+            guard.endAttempt(address);
+          }
+        },
         l -> loop.execute(() -> then.accept(l)));
   }
 
-  /**
-   * Lets in a client that MQTT 5.0 enhanced authentication already authenticated as {@code user}:
-   * only the abuse checks of {@link #login} apply, and the ACL of that user. {@code then} is called
-   * at once, on the event loop.
-   */
-  public void loginAuthenticated(
-      String user, String clientId, InetAddress address, Consumer<Login> then) {
-    if (address != null && guard.isLoginBlocked(address) || !guard.admitClientId(clientId)) {
-      stats.abuseRefused.increment();
-      log.info("login refused for client {} from {}: too many attempts", clientId, address);
-      then.accept(new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null));
-      return;
-    }
-    then.accept(success(user, null, clientId));
+  /** The refusal of every login from an address over its failed-login limit, right or wrong. */
+  private Login blocked(String clientId, InetAddress address) {
+    stats.abuseRefused.increment();
+    refusals.info(
+        "login refused for client {} from {}: too many failed logins",
+        LogText.untrusted(clientId),
+        address);
+    return new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null);
   }
 
-  /** The login an authenticator's decision means; {@code null} when none of them decided. */
-  private Login decide(AuthResult r, Connect connect, String clientId, InetAddress address) {
+  /**
+   * Lets in a client that MQTT 5.0 enhanced authentication with {@code method} already
+   * authenticated as {@code user}: only the abuse checks of {@link #login} apply, and the ACL of
+   * that user. {@code then} is called at once, on the event loop.
+   */
+  public void loginAuthenticated(
+      String method, String user, String clientId, InetAddress address, Consumer<Login> then) {
+    if (address != null && guard.isLoginBlocked(address)) {
+      then.accept(blocked(clientId, address));
+      return;
+    }
+    then.accept(admitted(user, null, enhancedFiles.get(method), clientId, address));
+  }
+
+  /**
+   * Whether logins from {@code address} are refused for now (too many failed ones): enhanced
+   * authentication answers every step from it with {@link ReasonCode#CONNECTION_RATE_EXCEEDED}, as
+   * {@link #login} does, whether the credentials are right or wrong. Any thread.
+   */
+  public boolean isLoginBlocked(InetAddress address) {
+    return address != null && guard.isLoginBlocked(address);
+  }
+
+  /**
+   * An enhanced authentication exchange (or re-authentication) from {@code address} failed: it
+   * counts as a failed login, as a wrong password does. Any thread.
+   */
+  public void enhancedAuthFailed(String method, String user, InetAddress address) {
+    stats.loginsFailed.increment();
+    if (address != null) {
+      guard.loginFailed(address);
+    }
+    refusals.info(
+        "{} authentication failed for user {} from {}",
+        LogText.untrusted(method),
+        LogText.untrusted(user),
+        address);
+  }
+
+  /** The login an authenticator's decision means. */
+  private Login decide(
+      AuthenticatorChain.Decision d, String username, String clientId, InetAddress address) {
+    AuthResult r = d.result();
     if (r == null) {
-      return failed(ReasonCode.BAD_USER_NAME_OR_PASSWORD, connect, clientId, address);
+      return failed(ReasonCode.BAD_USER_NAME_OR_PASSWORD, username, clientId, address);
     }
     return switch (r.outcome()) {
-      case ALLOW -> success(r.username(), r.grants(), clientId);
-      case NOT_AUTHORIZED -> failed(ReasonCode.NOT_AUTHORIZED, connect, clientId, address);
+      case ALLOW ->
+          admitted(
+              r.username(), r, d.by() instanceof FileAuthenticator f ? f : null, clientId, address);
+      case NOT_AUTHORIZED -> failed(ReasonCode.NOT_AUTHORIZED, username, clientId, address);
       case BAD_CREDENTIALS, CONTINUE ->
-          failed(ReasonCode.BAD_USER_NAME_OR_PASSWORD, connect, clientId, address);
+          failed(ReasonCode.BAD_USER_NAME_OR_PASSWORD, username, clientId, address);
     };
   }
 
-  private Login success(String user, AuthResult.TopicGrants grants, String id) {
-    if (user == null && grants == null && sharedPolicy != null) {
-      return sharedPolicy; // nothing per client to remember: save the memory on idle connections
-    }
-    return new Login(ReasonCode.SUCCESS, new ClientPolicy(this, user, id, grants, abuse));
+  /**
+   * A logged-in connection of {@code user} (null: anonymous) with {@code clientId} ended other than
+   * by the client's DISCONNECT: it counts towards the flapping limit ({@code abuse.flap_*}). Any
+   * thread.
+   */
+  public void connectionEndedAbnormally(String user, String clientId) {
+    guard.endedAbnormally(user, clientId);
   }
 
-  private Login failed(ReasonCode reason, Connect c, String clientId, InetAddress address) {
+  /**
+   * A client that passed authentication as {@code user} (null: anonymous), unless its client id is
+   * cooling off after flapping ({@link #connectionEndedAbnormally}): only logins that got this far
+   * are held to it, and per user, so that nobody can lock someone else's client id out.
+   *
+   * @param result the authenticator's answer (its grants and expiry), or null
+   * @param passwordFile the password file that vouched for the user, or null
+   */
+  private Login admitted(
+      String user,
+      AuthResult result,
+      FileAuthenticator passwordFile,
+      String clientId,
+      InetAddress address) {
+    if (guard.isFlapping(user, clientId)) {
+      stats.abuseRefused.increment();
+      refusals.info(
+          "login refused for client {} from {}: reconnecting too often",
+          LogText.untrusted(clientId),
+          address);
+      return new Login(ReasonCode.CONNECTION_RATE_EXCEEDED, null);
+    }
+    AuthResult.TopicGrants grants = result == null ? null : result.grants();
+    Instant expiresAt = result == null ? null : result.expiresAt();
+    if (user == null && grants == null && expiresAt == null && sharedPolicy != null) {
+      return sharedPolicy; // nothing per client to remember: save the memory on idle connections
+    }
+    return new Login(
+        ReasonCode.SUCCESS,
+        new ClientPolicy(this, user, clientId, grants, passwordFile, expiresAt, abuse));
+  }
+
+  private Login failed(ReasonCode reason, String user, String clientId, InetAddress address) {
     stats.loginsFailed.increment();
     if (address != null) {
       guard.loginFailed(address);
     }
     // Never the password: only who tried, from where, and why it failed.
-    log.info(
+    refusals.info(
         "login failed for client {} user {} from {}: {}",
-        clientId,
-        c.username(),
+        LogText.untrusted(clientId),
+        LogText.untrusted(user),
         address,
         reason.description());
     return new Login(reason, null);
@@ -301,6 +444,7 @@ public final class Security implements AutoCloseable {
   private void reloadIfChanged(FileWatch passwords, FileWatch acls) {
     if (passwords.changed()) {
       chain.reload();
+      live.passwordsReloaded();
     }
     if (acls.changed()) {
       try {
@@ -314,6 +458,10 @@ public final class Security implements AutoCloseable {
 
   Acl acl() {
     return acl;
+  }
+
+  LiveLogins liveLogins() {
+    return live;
   }
 
   AbuseLimits abuse() {

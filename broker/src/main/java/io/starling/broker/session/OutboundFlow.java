@@ -12,6 +12,7 @@ import io.starling.codec.packet.PubRel;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +20,11 @@ import java.util.function.Supplier;
  * {@link OutboundQueue} and the {@link InflightWindow} with its packet identifiers, resending on
  * reconnect, and the acknowledgements that free the window. One per {@link Session}, confined to
  * its owner loop; the session tells it when a connection attaches and detaches.
+ *
+ * <p>Every PUBLISH it writes, sent or resent, first passes the owner's read check as it is now
+ * ({@link Session#mayReceive}): whatever was queued, kept on disk or in flight under an earlier
+ * owner or an earlier ACL, nothing goes out that the owner may not read now; such a message is
+ * dropped with its stored copy and counted.
  */
 @EventLoopOnly
 final class OutboundFlow {
@@ -26,6 +32,7 @@ final class OutboundFlow {
   private final BrokerStats stats;
   private final SessionStorage storage;
   private final Supplier<EventLoop> owner;
+  private final Predicate<String> mayReceive;
   private final InflightWindow inflight = new InflightWindow();
   private final OutboundQueue queue;
   private SessionConnection connection;
@@ -33,11 +40,16 @@ final class OutboundFlow {
   private boolean flushScheduled;
 
   OutboundFlow(
-      Limits limits, BrokerStats stats, SessionStorage storage, Supplier<EventLoop> owner) {
+      Limits limits,
+      BrokerStats stats,
+      SessionStorage storage,
+      Supplier<EventLoop> owner,
+      Predicate<String> mayReceive) {
     this.limits = limits;
     this.stats = stats;
     this.storage = storage;
     this.owner = owner;
+    this.mayReceive = mayReceive;
     this.queue = new OutboundQueue(limits, stats);
   }
 
@@ -178,10 +190,13 @@ final class OutboundFlow {
   }
 
   /**
-   * Writes a message, or drops it if it expired while queued [MQTT-3.3.2-5] or is too large for the
-   * client [MQTT-3.1.2-25]; both are counted.
+   * Writes a message, or drops it if the owner may not read it, if it expired while queued
+   * [MQTT-3.3.2-5] or if it is too large for the client [MQTT-3.1.2-25]; each is counted.
    */
   private void send(OutboundMessage m) {
+    if (isWithheld(m)) {
+      return;
+    }
     long now = System.nanoTime();
     if (m.message.isExpired(now)) {
       stats.expiredDropped.increment();
@@ -221,6 +236,19 @@ final class OutboundFlow {
     // then resent with the same packet id and DUP, so the subscriber can tell it is the same one.
     m.pendingWrite = p;
     storage.sent(m.seq, m.packetId, false, () -> writeStored(m));
+  }
+
+  /**
+   * Whether the owner may not read {@code m}'s topic now; if so, drops it (and its stored copy) and
+   * counts it.
+   */
+  private boolean isWithheld(OutboundMessage m) {
+    if (mayReceive.test(m.message.topic())) {
+      return false;
+    }
+    stats.deliveriesDenied.increment();
+    discard(m);
+    return true;
   }
 
   private void writeStored(OutboundMessage m) {
@@ -280,11 +308,15 @@ final class OutboundFlow {
   }
 
   /**
-   * Resends an in-flight PUBLISH with DUP set; returns false, having released it, when it is too
-   * large for this connection's Maximum Packet Size: such a message is discarded as if sent
-   * [MQTT-3.1.2-25] (bug fix: it used to be resent regardless [MQTT-3.1.2-24]).
+   * Resends an in-flight PUBLISH with DUP set; returns false, having released it, when the owner
+   * may not read it now (a message in flight to an earlier owner, or before the ACL changed), or
+   * when it is too large for this connection's Maximum Packet Size: such a message is discarded as
+   * if sent [MQTT-3.1.2-25] (bug fix: it used to be resent regardless [MQTT-3.1.2-24]).
    */
   private boolean resend(OutboundMessage m, boolean dup) {
+    if (isWithheld(m)) {
+      return false;
+    }
     var p = m.toPublish(connection.version(), dup, System.nanoTime());
     if (!connection.fits(p)) {
       stats.tooLargeDropped.increment();

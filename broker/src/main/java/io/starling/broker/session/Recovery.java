@@ -11,6 +11,7 @@ import io.starling.broker.store.internal.Persistence;
 import io.starling.broker.store.internal.StoreCodec;
 import io.starling.broker.store.internal.StoreCodec.StoredInflight;
 import io.starling.broker.store.internal.StoreCodec.StoredMessage;
+import io.starling.broker.store.internal.StoreCodec.StoredOwner;
 import io.starling.broker.store.internal.StoreCodec.StoredSession;
 import java.io.IOException;
 import java.util.HashMap;
@@ -25,9 +26,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds the broker's state from its store at start-up, before the listener opens: sessions
- * (whose expiry kept counting while the broker was down), subscriptions, inbound QoS 2 identifiers,
- * messages in flight (resent with DUP when their client returns) and retained messages. Messages
- * queued for offline sessions stay on disk; they are read back when their client connects.
+ * (whose expiry kept counting while the broker was down) with their owners, subscriptions, inbound
+ * QoS 2 identifiers, messages in flight (resent with DUP when their client returns) and retained
+ * messages. Messages queued for offline sessions stay on disk; they are read back when their client
+ * connects.
+ *
+ * <p>Each restored session has its owner's read check from the start, before any client connects:
+ * what is routed to it is checked before a copy is stored, and what it kept (in flight, on disk) is
+ * checked again before it is sent. A session stored before sessions had owners has none; it gets an
+ * anonymous client's read permission until a client connects and adopts it.
  *
  * <p>A record that cannot be read stops start-up with a {@link StoreCorruptException} naming the
  * store, the key space and the key, unless {@code force} is set: then it is skipped (left on disk,
@@ -46,6 +53,7 @@ public final class Recovery {
   private final boolean force;
   private final Map<String, Session> sessions = new LinkedHashMap<>();
   private final Map<String, Long> expiries = new HashMap<>();
+  private final Map<String, StoredOwner> owners = new HashMap<>();
   private final Set<String> unreadable = new HashSet<>();
   private final Map<String, Map<Long, StoredInflight>> inflight = new HashMap<>();
   private final Map<String, Integer> onDisk = new HashMap<>();
@@ -87,7 +95,11 @@ public final class Recovery {
           "cannot read the store in " + r.backend.location() + ": " + e.getMessage(), e);
     }
     for (Session s : r.sessions.values()) {
-      s.restore(r.onDisk.getOrDefault(s.clientId(), 0));
+      SessionOwner owner = SessionStorage.ownerOf(r.owners.get(s.clientId()));
+      s.restore(
+          r.onDisk.getOrDefault(s.clientId(), 0),
+          owner,
+          registry.readCheck(owner == null ? SessionOwner.ANONYMOUS : owner, s.clientId()));
       Long left = r.expiries.get(s.clientId());
       if (left != null) {
         lifecycle.expireAfter(s, left);
@@ -203,6 +215,9 @@ public final class Recovery {
             }
           }
           sessions.put(id, registry.getOrCreate(id, loops.get()));
+          if (s.owner() != null) {
+            owners.put(id, s.owner());
+          }
           if (left != null) {
             expiries.put(id, left);
           }

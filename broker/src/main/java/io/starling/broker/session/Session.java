@@ -34,6 +34,12 @@ import java.util.function.Predicate;
  * <p>Storage: what the session records in the store, the messages kept on disk while it is offline
  * and their read-back on attach are in its {@link SessionStorage}; sending, acknowledgements,
  * expiry and shared messages are here.
+ *
+ * <p>Owner: the session remembers the {@link SessionOwner} that took it last ({@link #own}), stored
+ * with it, and that identity's read check, which every message for the session passes: in the
+ * router before a copy is stored ({@link #mayReceive}), and again before it is sent, whether it was
+ * queued, kept on disk, in flight, or restored after a restart. The check holds while the session
+ * is offline, so nothing its owner may not read is queued for it.
  */
 public final class Session implements Subscriber, Backpressure {
   private final String clientId;
@@ -60,8 +66,17 @@ public final class Session implements Subscriber, Backpressure {
   private boolean everAttached;
   private int generation;
 
-  /** Read permissions of the attached client; null when it may receive everything. */
-  private Predicate<String> readFilter;
+  /**
+   * The read check of the owner, from any thread; null when it may receive everything (no ACL and
+   * no token grants).
+   */
+  private volatile Predicate<String> readCheck;
+
+  /**
+   * Who owns the session: the identity of the client that took it last, or null while nobody has (a
+   * new session, or one restored from a store written before sessions had owners).
+   */
+  private SessionOwner sessionOwner;
 
   /** Created on first use: most sessions of an idle fleet never need them. */
   private Map<String, SubOptions> subscriptions;
@@ -93,7 +108,7 @@ public final class Session implements Subscriber, Backpressure {
     this.limits = limits;
     this.stats = stats;
     this.storage = new SessionStorage(this, clientId, limits, stats, copies);
-    this.flow = new OutboundFlow(limits, stats, storage, () -> this.owner);
+    this.flow = new OutboundFlow(limits, stats, storage, () -> this.owner, this::mayReceive);
     this.timers = new SessionTimers(storage::recordWillDone);
   }
 
@@ -171,12 +186,27 @@ public final class Session implements Subscriber, Backpressure {
   }
 
   /**
-   * Sets the check each delivery must pass (the client's read permissions), or {@code null} for
-   * none. When a connection attaches.
+   * Makes {@code who} the owner, with its read check ({@code null}: it may read everything), which
+   * every message for the session passes from now on. When a client takes the session over; stored
+   * with the session's record when it is next written.
    */
   @EventLoopOnly
-  public void readFilter(Predicate<String> filter) {
-    this.readFilter = filter;
+  public void own(SessionOwner who, Predicate<String> check) {
+    this.sessionOwner = who;
+    this.readCheck = check;
+  }
+
+  /** The owner, or {@code null} while nobody has taken the session (see {@link #own}). */
+  @EventLoopOnly
+  public SessionOwner sessionOwner() {
+    return sessionOwner;
+  }
+
+  @AnyThread
+  @Override
+  public boolean mayReceive(String topic) {
+    Predicate<String> check = readCheck;
+    return check == null || check.test(topic);
   }
 
   /**
@@ -334,8 +364,11 @@ public final class Session implements Subscriber, Backpressure {
       storage.forget(d.seq());
       return;
     }
-    if (readFilter != null && !readFilter.test(d.message().topic())) {
-      stats.deliveriesDenied.increment(); // the ACL withholds this topic from this client
+    if (!mayReceive(d.message().topic())) {
+      // The ACL withholds this topic from the owner (it changed, or the owner did, since the
+      // message was routed; or a retained message): any copy stored for it goes too.
+      stats.deliveriesDenied.increment();
+      storage.forget(d.seq());
       return;
     }
     if (hooks.hasDelivery()) { // the plug point for each outbound delivery
@@ -401,9 +434,12 @@ public final class Session implements Subscriber, Backpressure {
 
   /**
    * Restores a persistent session found in the store at start-up, before any connection: {@code
-   * onDisk} messages wait on disk for it. Call on the owner, or before the owner runs anything.
+   * onDisk} messages wait on disk for it; {@code who} (null if the record had none) owns it, and
+   * what is routed to it from now on passes {@code check}. Call on the owner, or before the owner
+   * runs anything.
    */
-  void restore(int onDisk) {
+  void restore(int onDisk, SessionOwner who, Predicate<String> check) {
+    own(who, check);
     persistent = true;
     everAttached = true;
     stats.persistentSessions.incrementAndGet();

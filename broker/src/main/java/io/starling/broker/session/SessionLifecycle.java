@@ -2,17 +2,24 @@ package io.starling.broker.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.Protocol;
+import io.starling.broker.config.TlsConfig;
 import io.starling.broker.extension.Hooks;
+import io.starling.broker.logging.LogText;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.routing.Router;
 import io.starling.broker.threading.AnyThread;
 import io.starling.broker.threading.EventLoopOnly;
+import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.Will;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where sessions begin and end: a CONNECT taking a session over, a connection ending (delayed
@@ -20,47 +27,124 @@ import java.util.function.BooleanSupplier;
  * work on a session runs on its owner loop.
  */
 public final class SessionLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(SessionLifecycle.class);
+
+  /** Who may take over a session that a client of another user created. */
+  public enum Takeover {
+    /**
+     * Any client with its client identifier: without authentication a user name is only what the
+     * client claims, so it tells nothing about who created the session.
+     */
+    BY_ANYONE,
+    /** Only a client authenticated as the owner's user; another is refused as not authorized. */
+    BY_OWNER_ONLY;
+
+    /**
+     * The rule of a configuration: the owner's only when authentication is on (an authenticator, or
+     * a listener taking user names from client certificates) and {@code
+     * security.allow_takeover_by_other_user} is off.
+     */
+    public static Takeover of(BrokerConfig config) {
+      boolean authenticates =
+          !config.security().authenticators().isEmpty()
+              || config.listeners().stream()
+                  .anyMatch(
+                      l ->
+                          l.tls() != null
+                              && l.tls().certificateUsername()
+                                  != TlsConfig.CertificateUsername.NONE);
+      return authenticates && !config.security().allowTakeoverByOtherUser()
+          ? BY_OWNER_ONLY
+          : BY_ANYONE;
+    }
+  }
+
   private final SessionRegistry sessions;
   private final Router router;
   private final Subscriptions subscriptions;
   private final BrokerStats stats;
   private final BooleanSupplier shuttingDown;
+  private final Takeover takeover;
 
+  /** A lifecycle where any client may take over any session (no authentication). */
   public SessionLifecycle(
       SessionRegistry sessions,
       Router router,
       Subscriptions subscriptions,
       BrokerStats stats,
       BooleanSupplier shuttingDown) {
+    this(sessions, router, subscriptions, stats, shuttingDown, Takeover.BY_ANYONE);
+  }
+
+  public SessionLifecycle(
+      SessionRegistry sessions,
+      Router router,
+      Subscriptions subscriptions,
+      BrokerStats stats,
+      BooleanSupplier shuttingDown,
+      Takeover takeover) {
     this.sessions = sessions;
     this.router = router;
     this.subscriptions = subscriptions;
     this.stats = stats;
     this.shuttingDown = shuttingDown;
+    this.takeover = takeover;
   }
 
   /**
-   * Finds or creates the session of {@code clientId} and hands it to {@code connection}, ending any
-   * connection that holds it now [MQTT-3.1.4-2]; calls {@link SessionConnection#onSessionReady} on
-   * the connection's event loop when done.
+   * Finds or creates the session of {@code clientId} and hands it to {@code connection}, whose
+   * client is {@code who}, ending any connection that holds it now [MQTT-3.1.4-2]; calls {@link
+   * SessionConnection#onSessionReady} on the connection's event loop when done. {@code who} becomes
+   * the session's owner, and what the session sends from now on passes its read check.
+   *
+   * <p>Or refuses the CONNECT, calling {@code refuse} on the connection's event loop with the
+   * reason (the session, and any connection holding it, unchanged): {@link
+   * ReasonCode#QUOTA_EXCEEDED} when a new session would be one over {@code limits.max_sessions}
+   * (3.1.1 return code 3); {@link ReasonCode#NOT_AUTHORIZED} when the session belongs to another
+   * user and the rule is {@link Takeover#BY_OWNER_ONLY} (3.1.1 return code 5). A CONNECT that fails
+   * the server's authorization checks is answered with a CONNACK refusal and the connection closed
+   * (3.1.4; 5.0 [MQTT-3.1.4-2]).
    */
   @AnyThread
-  public void takeOver(String clientId, SessionConnection connection, boolean cleanStart) {
-    Session s = sessions.getOrCreate(clientId, connection.eventLoop());
+  public void takeOver(
+      String clientId,
+      SessionConnection connection,
+      boolean cleanStart,
+      SessionOwner who,
+      Consumer<ReasonCode> refuse) {
+    Session s = sessions.getOrCreateWithinLimit(clientId, connection.eventLoop());
+    if (s == null) {
+      log.debug("client {}: refused, limits.max_sessions reached", LogText.untrusted(clientId));
+      onLoopOf(connection, () -> refuse.accept(ReasonCode.QUOTA_EXCEEDED));
+      return;
+    }
     s.execute(
         () -> {
           if (s.isDestroyed()) {
-            takeOver(clientId, connection, cleanStart); // a fresh session will be made
+            takeOver(clientId, connection, cleanStart, who, refuse); // a fresh one will be made
+            return;
+          }
+          if (!mayTakeOver(s, who)) {
+            // Checked before the connection holding the session is touched: a refused client
+            // neither ends it nor learns anything of the session.
+            stats.takeoversRefused.increment();
+            log.debug(
+                "client {}: refused, its session belongs to another user",
+                LogText.untrusted(clientId));
+            onLoopOf(connection, () -> refuse.accept(ReasonCode.NOT_AUTHORIZED));
             return;
           }
           SessionConnection old = s.connection();
           if (old != null) {
             old.closeForTakeover(); // publishes or delays its will; may end the session
             if (s.isDestroyed()) {
-              takeOver(clientId, connection, cleanStart);
+              takeOver(clientId, connection, cleanStart, who, refuse);
               return;
             }
           }
+          // The owner's read check applies from here on, to what is queued, on disk and in
+          // flight too: it is checked again when each is sent.
+          s.own(who, sessions.readCheck(who, clientId));
           boolean present = !cleanStart && s.hasState();
           if (s.generation() == 0 && !s.hasState()) {
             hooks().lifecycle(l -> l.onSessionCreated(clientId));
@@ -171,6 +255,24 @@ public final class SessionLifecycle {
     subscriptions.unsubscribeAll(s);
     s.destroy();
     hooks().lifecycle(l -> l.onSessionEnded(s.clientId()));
+  }
+
+  /**
+   * Whether {@code who} may take {@code s}: the rule allows anyone, nobody owns it yet (new, or
+   * restored from a store written before sessions had owners: the first client adopts it), or it is
+   * the owner's user.
+   */
+  private boolean mayTakeOver(Session s, SessionOwner who) {
+    SessionOwner owner = s.sessionOwner();
+    return takeover == Takeover.BY_ANYONE || owner == null || owner.isSameUser(who);
+  }
+
+  private static void onLoopOf(SessionConnection connection, Runnable task) {
+    if (connection.eventLoop().inEventLoop()) {
+      task.run();
+    } else {
+      connection.eventLoop().execute(task);
+    }
   }
 
   private Hooks hooks() {

@@ -6,6 +6,7 @@ import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.SubOptions;
 import io.starling.broker.store.internal.Persistence;
+import io.starling.broker.store.internal.StoreCodec.StoredOwner;
 import io.starling.codec.packet.Will;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -110,7 +111,7 @@ final class SessionStorage {
     if (store != null) {
       if (persistent) {
         setStored(true);
-        store.sessionConnected(clientId, expirySeconds);
+        store.sessionConnected(clientId, expirySeconds, storedOwner());
       } else if (stored) {
         // Kept for this connection only: its records go (after the read-back above).
         setStored(false);
@@ -189,8 +190,24 @@ final class SessionStorage {
 
   void recordDisconnected(long expirySeconds) {
     if (stored && expirySeconds > 0) {
-      store.sessionDisconnected(clientId, expirySeconds, System.currentTimeMillis());
+      store.sessionDisconnected(clientId, expirySeconds, System.currentTimeMillis(), storedOwner());
     }
+  }
+
+  /** The session's owner as the store keeps it (anonymous while it has none). */
+  private StoredOwner storedOwner() {
+    SessionOwner who = session.sessionOwner();
+    if (who == null) {
+      who = SessionOwner.ANONYMOUS;
+    }
+    return new StoredOwner(who.username(), who.publishGrants(), who.subscribeGrants());
+  }
+
+  /** The owner a stored owner stands for; {@code null} for a record without one. */
+  static SessionOwner ownerOf(StoredOwner owner) {
+    return owner == null
+        ? null
+        : new SessionOwner(owner.username(), owner.publishGrants(), owner.subscribeGrants());
   }
 
   void recordPendingWill(Will will, long seconds) {

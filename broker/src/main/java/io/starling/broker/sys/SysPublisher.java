@@ -98,6 +98,9 @@ public final class SysPublisher {
     publish("security/deliveries/denied", s.deliveriesDenied.sum());
     publish("security/logins/failed", s.loginsFailed.sum());
     publish("security/abuse/refused", s.abuseRefused.sum());
+    publish("security/takeovers/refused", s.takeoversRefused.sum());
+    publish("sessions/refused", s.sessionsRefused.sum());
+    publish("security/abuse/closed/unwritable", s.unwritableClosed.sum());
     publish("bytes/received", s.bytesReceived.sum());
     publish("bytes/sent", s.bytesSent.sum());
     publish("subscriptions/count", s.subscriptions.get());

@@ -3,6 +3,7 @@ package io.starling.broker.transport;
 import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.extension.Hooks;
 import io.starling.broker.extension.PublishVerdict;
+import io.starling.broker.logging.LogText;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.MessageSize;
 import io.starling.broker.security.ClientPolicy;
@@ -244,7 +245,7 @@ final class ClientRequests {
     }
     if (reason == ReasonCode.RECEIVE_MAXIMUM_EXCEEDED) {
       state.broker().stats().inboundQos2Exceeded.increment();
-      log.debug("client {}: closed, {}", state.clientId(), why);
+      log.debug("client {}: closed, {}", LogText.untrusted(state.clientId()), why);
     }
     if (reason != null) {
       state.disconnect(reason, why);

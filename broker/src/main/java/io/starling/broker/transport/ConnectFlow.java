@@ -3,6 +3,7 @@ package io.starling.broker.transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.starling.broker.config.Protocol;
 import io.starling.broker.extension.Hooks;
+import io.starling.broker.logging.LogText;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.security.Login;
 import io.starling.broker.session.Session;
@@ -21,6 +22,7 @@ import io.starling.codec.packet.Property;
 import io.starling.codec.packet.PropertyId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -52,6 +54,9 @@ final class ConnectFlow {
   private final Protocol protocol;
 
   private boolean connectSeen;
+
+  /** The Maximum Packet Size the client asked for in CONNECT (5.0), or no limit. */
+  private long clientMaxPacketSize = Long.MAX_VALUE;
 
   /** Whether this connection holds a place under {@code limits.max_connections}. */
   private boolean counted;
@@ -117,7 +122,10 @@ final class ConnectFlow {
       onAuth((Auth) packet);
     } else {
       // Only AUTH may come before CONNACK, and no DISCONNECT may precede it [MQTT-3.14.0-1].
-      log.debug("client {}: {} during authentication, closing", state.clientId(), packet.type());
+      log.debug(
+          "client {}: {} during authentication, closing",
+          LogText.untrusted(state.clientId()),
+          packet.type());
       state.closeNow();
     }
   }
@@ -140,7 +148,10 @@ final class ConnectFlow {
       // A 5.0 CONNECT that breaks the rules may be answered with CONNACK and a reason code
       // [MQTT-4.13.1-1].
       state.writer().useVersion(MqttVersion.V5);
-      refuse(reason.isAllowedIn(PacketType.CONNACK) ? reason : ReasonCode.MALFORMED_PACKET, null);
+      refuse(
+          reason.isAllowedIn(PacketType.CONNACK) ? reason : ReasonCode.MALFORMED_PACKET,
+          null,
+          bad.getMessage());
       return true;
     }
     return false;
@@ -148,11 +159,15 @@ final class ConnectFlow {
 
   private void onConnect(Connect c) {
     connectSeen = true;
+    clientMaxPacketSize =
+        c.properties().longValue(PropertyId.MAXIMUM_PACKET_SIZE).orElse(Long.MAX_VALUE);
     timer.cancel();
     state.writer().useVersion(c.version());
-    ReasonCode refusal = ConnectChecks.refusal(c, protocol);
+    ReasonCode refusal =
+        ConnectChecks.refusal(c, protocol, state.broker().config().limits().maxTopicLevels());
     if (refusal != null) {
-      refuse(refusal, ConnectChecks.refusalProperties(refusal, protocol));
+      refuse(
+          refusal, ConnectChecks.refusalProperties(refusal, protocol), ConnectChecks.why(refusal));
       return;
     }
     String method =
@@ -165,10 +180,17 @@ final class ConnectFlow {
     }
     EnhancedAuthenticator authenticator = state.broker().enhancedAuthenticator(method);
     if (authenticator == null) {
-      refuse(ReasonCode.BAD_AUTHENTICATION_METHOD, null); // [MQTT-4.12.0-1]
+      refuse(
+          ReasonCode.BAD_AUTHENTICATION_METHOD,
+          null,
+          "authentication method not supported: " + LogText.untrusted(method)); // [MQTT-4.12.0-1]
       return;
     }
-    auth = new AuthFlow(authenticator);
+    auth =
+        new AuthFlow(
+            authenticator,
+            state.broker().security(),
+            ConnectionAttributes.peerOf(ctx.channel()).inetAddress());
     authenticating = c;
     onConnectAuthStep(auth.start(c.properties(), false));
   }
@@ -195,7 +217,7 @@ final class ConnectFlow {
       case FAILURE -> {
         auth.finish();
         authenticating = null;
-        refuse(ReasonCode.NOT_AUTHORIZED, null); // [MQTT-4.12.0-4]
+        refuse(auth.failureReason(), null, "authentication failed"); // [MQTT-4.12.0-4]
       }
     }
   }
@@ -244,7 +266,7 @@ final class ConnectFlow {
       }
       case FAILURE -> {
         auth.finish();
-        state.disconnect(ReasonCode.NOT_AUTHORIZED, "re-authentication failed");
+        state.disconnect(auth.failureReason(), "re-authentication failed");
       }
     }
   }
@@ -262,7 +284,7 @@ final class ConnectFlow {
     // The place is taken now, atomically, and given back when the connection ends, however it
     // ends: two CONNECTs on two loops cannot both take the last one.
     if (!state.broker().stats().tryConnect(state.broker().config().limits().maxConnections())) {
-      refuse(ReasonCode.SERVER_UNAVAILABLE, null);
+      refuse(ReasonCode.SERVER_UNAVAILABLE, null, "the broker is at limits.max_connections");
       return;
     }
     counted = true;
@@ -276,7 +298,7 @@ final class ConnectFlow {
     var security = state.broker().security();
     var peer = ConnectionAttributes.peerOf(ctx.channel());
     if (authenticatedUser != null) {
-      security.loginAuthenticated(authenticatedUser, id, peer.inetAddress(), then);
+      security.loginAuthenticated(auth.method(), authenticatedUser, id, peer.inetAddress(), then);
       return;
     }
     // Authentication runs off the event loop; reading pauses meanwhile, and the answer comes back
@@ -289,7 +311,10 @@ final class ConnectFlow {
         ctx.executor(),
         () -> config.setAutoRead(false),
         login -> {
-          config.setAutoRead(true);
+          ReadThrottle throttle = state.throttleIfAny();
+          if (throttle == null || !throttle.isPaused()) {
+            config.setAutoRead(true); // the login's pause ends, not another reason's
+          }
           then.accept(login);
         });
   }
@@ -298,11 +323,17 @@ final class ConnectFlow {
   private void onLogin(
       Connect c, String id, String assigned, Properties authProperties, Login login) {
     if (!login.isSuccess()) {
-      refuse(login.reason(), null);
+      refuse(login.reason(), null, login.reason().description().toLowerCase(Locale.ROOT));
       return;
     }
     if (!ctx.channel().isActive()) {
       return; // the client left while it was being authenticated
+    }
+    ReasonCode willRefusal = ConnectChecks.willRefusal(c.will(), login.policy());
+    if (willRefusal != null) {
+      state.broker().stats().publishDenied.increment();
+      refuse(willRefusal, null, "the will topic may not be published to");
+      return;
     }
     ConnectTerms terms = ConnectTerms.of(c, protocol);
     TopicAliases aliases = null;
@@ -313,8 +344,29 @@ final class ConnectFlow {
       }
     }
     state.loggedIn(id, login.policy(), terms, c.will(), aliases);
+    // Credentials that stop being valid end the connection: a user deleted from the password
+    // file (DISCONNECT 0x87), an expired token (0xA0, maximum connect time); 3.1.1 is just closed.
+    Runnable forget =
+        login
+            .policy()
+            .onRevoked(ctx.executor(), reason -> state.disconnect(reason, "credentials revoked"));
+    ctx.channel().closeFuture().addListener(f -> forget.run());
     timer.start(terms.keepAliveSeconds(), this::keepAliveExpired);
-    state.broker().lifecycle().takeOver(id, connection, c.cleanStart());
+    state
+        .broker()
+        .lifecycle()
+        .takeOver(
+            id,
+            connection,
+            c.cleanStart(),
+            SessionOwners.of(login.policy().identity()),
+            reason -> // over limits.max_sessions, or another user's
+            refuse(
+                    reason,
+                    null,
+                    reason == ReasonCode.NOT_AUTHORIZED
+                        ? "not authorized for this client identifier"
+                        : "the broker is at limits.max_sessions"));
   }
 
   /** The CONNACK properties of an accepted 5.0 connection, with those of enhanced auth. */
@@ -332,7 +384,7 @@ final class ConnectFlow {
 
   /** 1.5 times the keep-alive went by without a packet [MQTT-3.1.2-22]; the will is published. */
   private void keepAliveExpired() {
-    log.debug("client {}: keep-alive expired", state.clientId());
+    log.debug("client {}: keep-alive expired", LogText.untrusted(state.clientId()));
     state.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 times the keep-alive");
   }
 
@@ -342,8 +394,7 @@ final class ConnectFlow {
    * attached all the same, for the caller to end the connection in order.
    */
   boolean onSessionReady(Session s, boolean sessionPresent) {
-    state.useSession(s);
-    s.readFilter(state.policy().receiveFilter()); // the ACL applies to deliveries
+    state.useSession(s); // the session has its owner's read check (the takeover set it)
     if (!ctx.channel().isActive()) {
       s.attach(connection, state.sessionExpirySeconds());
       return false;
@@ -363,8 +414,24 @@ final class ConnectFlow {
 
   /** Refuses the CONNECT with CONNACK {@code reason}, then closes; no will is published. */
   private void refuse(ReasonCode reason, Properties properties) {
+    refuse(reason, properties, null);
+  }
+
+  /**
+   * Refuses the CONNECT with CONNACK {@code reason} and, for a 5.0 client, a Reason String saying
+   * {@code why} (never the peer's bytes; left out when the client's Maximum Packet Size is under
+   * 512 bytes, so that it always fits [MQTT-3.2.2-19]), then closes; no will is published.
+   */
+  private void refuse(ReasonCode reason, Properties properties, String why) {
     state.discardWill();
-    state.endWith(new ConnAck(false, reason, properties == null ? Properties.EMPTY : properties));
+    Properties props = properties == null ? Properties.EMPTY : properties;
+    if (why != null && state.isV5() && clientMaxPacketSize >= 512) {
+      List<Property> all = new ArrayList<>(props.entries());
+      all.add(
+          new Property(PropertyId.REASON_STRING, why.length() > 200 ? why.substring(0, 200) : why));
+      props = Properties.of(all);
+    }
+    state.endWith(new ConnAck(false, reason, props));
   }
 
   /** The connection ended: gives its place under {@code limits.max_connections} back, once. */

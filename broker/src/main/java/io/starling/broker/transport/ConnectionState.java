@@ -19,8 +19,9 @@ import io.starling.codec.packet.Will;
  * dispatch), {@link ConnectFlow} (CONNECT, AUTH, login) and {@link ClientRequests} (what a
  * connected client asks). It holds what was agreed at CONNECT (client id, terms, policy, topic
  * aliases, session expiry, will), the attached session, the packet writer and acknowledgement
- * batcher, and how the connection ends ({@link #disconnect}). {@link ConnectFlow} fills it in when
- * the login succeeds; until then the client id, terms and policy are null.
+ * batcher, the read throttle and outbound-buffer watch (both made on first use), and how the
+ * connection ends ({@link #disconnect}). {@link ConnectFlow} fills it in when the login succeeds;
+ * until then the client id, terms and policy are null.
  *
  * <p>One instance per connection, made when its handler is added; runs on the channel's event loop
  * only, and takes no lock.
@@ -33,8 +34,11 @@ final class ConnectionState {
   private final PacketWriter writer;
   private final AckBatcher acks;
 
-  /** Pauses reading while the client is over its publish rate; null until first needed. */
+  /** Pauses reading (publish rate, congestion, memory, full outbound buffer); null until needed. */
   private ReadThrottle throttle;
+
+  /** Watches the outbound buffer once it was first over its high-water mark; null until then. */
+  private WriteBacklog backlog;
 
   private String clientId;
 
@@ -105,12 +109,30 @@ final class ConnectionState {
     return writer.version() == MqttVersion.V5;
   }
 
-  /** This connection's publish-rate throttle, made on first use. */
+  /** This connection's read throttle, made on first use. */
   ReadThrottle throttle() {
     if (throttle == null) {
       throttle = new ReadThrottle(ctx.channel());
     }
     return throttle;
+  }
+
+  /** The read throttle if one was made, otherwise null. */
+  ReadThrottle throttleIfAny() {
+    return throttle;
+  }
+
+  /** This connection's outbound-buffer watch, made on first use. */
+  WriteBacklog backlog() {
+    if (backlog == null) {
+      backlog = new WriteBacklog(this);
+    }
+    return backlog;
+  }
+
+  /** The outbound-buffer watch if one was made, otherwise null. */
+  WriteBacklog backlogIfAny() {
+    return backlog;
   }
 
   // ---- what CONNECT agreed ------------------------------------------------------------------

@@ -48,6 +48,7 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
   private final TlsContextSource tls;
   private final long handshakeTimeoutMillis;
   private final WebSocketServerProtocolConfig webSocket;
+  private final boolean anonymous;
   private final AtomicInteger open = new AtomicInteger();
 
   /**
@@ -58,6 +59,10 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
     this.mqtt = new MqttPipeline(broker);
     this.tls = tls;
     var limits = broker.config().limits();
+    this.anonymous =
+        listener.allowAnonymous() != null
+            ? listener.allowAnonymous()
+            : broker.config().security().anonymousAllowed();
     this.handshakeTimeoutMillis = TimeUnit.SECONDS.toMillis(limits.connectTimeoutSeconds());
     this.webSocket =
         listener.kind().isWebSocket()
@@ -96,8 +101,9 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
     if (webSocket != null) {
       p.addLast("http", new HttpServerCodec());
       p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
-      if (!listener.websocket().allowedOrigins().isEmpty()) {
-        p.addLast("ws-origin", new WebSocketOriginCheck(listener.websocket().allowedOrigins()));
+      var origins = WebSocketOriginCheck.of(listener.websocket().allowedOrigins(), anonymous);
+      if (origins != null) {
+        p.addLast("ws-origin", origins);
       }
       p.addLast("ws", new WebSocketServerProtocolHandler(webSocket));
       p.addLast("ws-frames", new WebSocketFrameAdapter());
@@ -131,7 +137,8 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
         }
       }
     } catch (SSLPeerUnverifiedException e) {
-      // client_auth: request and the client sent no certificate: CONNECT's user name applies.
+      // client_auth: request and the client sent no certificate: it has no proved user name (one
+      // in CONNECT counts only if an authenticator accepts it; see Security.login).
     }
   }
 }

@@ -89,7 +89,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   @Override
   public void flush() {
-    ctx.flush();
+    state.writer().flush();
   }
 
   @Override
@@ -147,7 +147,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     pending = List.of();
     broker.router().dispatch();
     state.acks().flush();
-    ctx.flush();
+    state.writer().flush();
   }
 
   // ---- channel events -----------------------------------------------------------------------
@@ -203,24 +203,37 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     }
     Backpressure congested = broker.router().dispatch();
     state.acks().flush();
-    ctx.flush();
+    state.writer().flush();
     if (congested == null && broker.persistence() != null && broker.persistence().isCongested()) {
       congested = broker.persistence()::whenDrained; // the storage thread is falling behind
     }
     if (congested != null) {
-      ReadThrottle.pauseUntilDrained(ctx.channel(), congested);
+      state.throttle().pauseUntilDrained(congested);
     }
     if (broker.security().isMemoryHigh()) { // the global memory high-water mark
-      ReadThrottle.pauseWhileMemoryHigh(ctx.channel(), broker.security()::isMemoryHigh);
+      state.throttle().pauseWhileMemoryHigh(broker.security()::isMemoryHigh);
+    }
+    ReadThrottle throttle = state.throttleIfAny();
+    if (throttle != null) {
+      throttle.reassert(); // the login's pause may have ended while another one holds
     }
   }
 
+  /**
+   * Over the high-water mark, the client is not read until its outbound buffer drains, and is
+   * closed if it stays so (see {@link WriteBacklog}); back under the low-water mark, reading
+   * resumes and the session sends what it queued meanwhile.
+   */
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    boolean writable = ctx.channel().isWritable();
+    if (!writable || state.backlogIfAny() != null) {
+      state.backlog().writabilityChanged();
+    }
     Session session = state.session();
-    if (ctx.channel().isWritable() && session != null && session.connection() == this) {
+    if (writable && session != null && session.connection() == this) {
       session.drainQueue();
-      ctx.flush();
+      state.writer().flush();
     }
     ctx.fireChannelWritabilityChanged();
   }
@@ -228,6 +241,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     keepAlive.cancel();
+    state.writer().discard();
+    WriteBacklog backlog = state.backlogIfAny();
+    if (backlog != null) {
+      backlog.cancel();
+    }
     endConnection();
     for (MqttPacket p : pending) {
       ReferenceCountUtil.release(p);
@@ -257,6 +275,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   /** What happens whenever the connection ends, however it ends. Runs once. */
   private void endConnection() {
     connect.connectionEnded();
+    ClientPolicy loggedIn = state.policy();
+    if (loggedIn != null && !state.isDisconnectedByClient() && !broker.isShuttingDown()) {
+      // Only connections that end abnormally count towards flapping: a clean connect and
+      // DISCONNECT cycle, however often, never does.
+      broker.security().connectionEndedAbnormally(loggedIn.username(), state.clientId());
+    }
     Session s = state.session();
     if (s == null || s.connection() != this) {
       return;

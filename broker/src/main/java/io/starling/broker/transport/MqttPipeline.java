@@ -33,7 +33,7 @@ public final class MqttPipeline {
             maxPacket,
             Math.min(maxPacket, d.maxConnectPacketSizeBytes()),
             d.maxUserProperties(),
-            d.maxFiltersPerPacket());
+            CodecLimits.filtersFor(maxPacket));
   }
 
   /** Adds the MQTT handlers to a new connection's pipeline. */

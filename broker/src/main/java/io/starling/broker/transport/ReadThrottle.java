@@ -7,82 +7,140 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Pauses reading from a client's socket, so TCP pushes back on it instead of the broker buffering:
- * for a client over its publish rate ({@link #pauseFor}, one instance per throttled connection,
- * made on first use), for a publisher whose subscribers are congested ({@link #pauseUntilDrained}),
- * and for everyone while memory is over the high-water mark ({@link #pauseWhileMemoryHigh}). Runs
+ * Pauses reading from a client's socket, so TCP pushes back on it instead of the broker buffering,
+ * for any of several reasons at once: the client is over its publish rate ({@link #pauseFor}), its
+ * publishes go to congested subscribers ({@link #pauseUntilDrained}), memory is over the high-water
+ * mark ({@link #pauseWhileMemoryHigh}), or its own outbound buffer is over its high-water mark
+ * ({@link #pauseWhileUnwritable}: what it sends would only add replies it does not take). Reading
+ * resumes only when no reason is left, so that the end of one pause never lifts another.
+ *
+ * <p>This is the one owner of the channel's auto-read flag once a connection is logged in (the
+ * login's own pause, in {@link ConnectFlow}, comes before any of these; {@link #reassert} repairs
+ * the flag should anything else have set it). One instance per connection, made on first use; runs
  * on the channel's event loop.
  */
 @EventLoopOnly
 final class ReadThrottle {
   private static final long MEMORY_RECHECK_MILLIS = 100;
 
+  private static final int RATE = 1;
+  private static final int CONGESTED = 1 << 1;
+  private static final int MEMORY_HIGH = 1 << 2;
+  private static final int UNWRITABLE = 1 << 3;
+
   private final Channel channel;
-  private boolean throttled;
+
+  /** The reasons reading is paused for, as bits; 0 when it is not. */
+  private int reasons;
+
   private long pausedUntil;
 
   ReadThrottle(Channel channel) {
     this.channel = channel;
   }
 
+  /** Whether reading is paused for any reason. */
+  boolean isPaused() {
+    return reasons != 0;
+  }
+
+  /** Whether reading is paused because the connection's outbound buffer is full. */
+  boolean isPausedWhileUnwritable() {
+    return (reasons & UNWRITABLE) != 0;
+  }
+
+  private void pause(int reason) {
+    reasons |= reason;
+    channel.config().setAutoRead(false);
+  }
+
+  private void resume(int reason) {
+    reasons &= ~reason;
+    if (reasons == 0 && channel.isActive()) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  /** Pauses reading again if it is paused for a reason but something turned auto-read back on. */
+  void reassert() {
+    if (reasons != 0 && channel.config().isAutoRead()) {
+      channel.config().setAutoRead(false);
+    }
+  }
+
   /**
    * Stops reading until the client is back within its rate, {@code aheadNanos} from now. Packets
    * already read in the same batch push the time further; one timer runs at a time and re-arms
-   * until the latest time is reached, so an early timer cannot resume reading.
+   * until the latest time is reached, so an early timer cannot resume reading. Time is the event
+   * loop's {@code Ticker}, the clock its timers run by.
    */
   void pauseFor(long aheadNanos) {
-    long until = System.nanoTime() + aheadNanos;
+    long until = channel.eventLoop().ticker().nanoTime() + aheadNanos;
     if (until - pausedUntil > 0) {
       pausedUntil = until;
     }
-    if (!throttled) {
-      throttled = true;
-      channel.config().setAutoRead(false);
+    if ((reasons & RATE) == 0) {
+      pause(RATE);
       channel.eventLoop().schedule(this::resumeWhenDue, aheadNanos, TimeUnit.NANOSECONDS);
     }
   }
 
   private void resumeWhenDue() {
-    long left = pausedUntil - System.nanoTime();
+    long left = pausedUntil - channel.eventLoop().ticker().nanoTime();
     if (left > 0) {
       channel.eventLoop().schedule(this::resumeWhenDue, left, TimeUnit.NANOSECONDS);
       return;
     }
-    throttled = false;
-    channel.config().setAutoRead(true);
+    resume(RATE);
   }
 
   /**
-   * Stops reading {@code channel} until {@code congested} drains, so that publishers slow down to
-   * what subscribers take. A subscriber that takes nothing at all cannot hold its publishers for
-   * more than a second: reading resumes then, and the queue's overflow policy applies.
+   * Stops reading until {@code congested} drains, so that publishers slow down to what subscribers
+   * take. A subscriber that takes nothing at all cannot hold its publishers for more than a second:
+   * reading resumes then, and the queue's overflow policy applies.
    */
-  static void pauseUntilDrained(Channel channel, Backpressure congested) {
-    channel.config().setAutoRead(false);
-    Runnable resume = () -> channel.config().setAutoRead(true);
+  void pauseUntilDrained(Backpressure congested) {
+    pause(CONGESTED);
+    Runnable resume = () -> resume(CONGESTED);
     congested.whenDrained(() -> channel.eventLoop().execute(resume));
     channel.eventLoop().schedule(resume, 1, TimeUnit.SECONDS);
   }
 
-  /** Stops reading {@code channel} until {@code memoryHigh} says false again. */
-  static void pauseWhileMemoryHigh(Channel channel, BooleanSupplier memoryHigh) {
-    channel.config().setAutoRead(false);
+  /** Stops reading until {@code memoryHigh} says false again (checked every 100 ms). */
+  void pauseWhileMemoryHigh(BooleanSupplier memoryHigh) {
+    if ((reasons & MEMORY_HIGH) != 0) {
+      return; // a check is scheduled already
+    }
+    pause(MEMORY_HIGH);
+    recheckMemory(memoryHigh);
+  }
+
+  private void recheckMemory(BooleanSupplier memoryHigh) {
     channel
         .eventLoop()
         .schedule(
-            () -> resumeWhenMemoryLow(channel, memoryHigh),
+            () -> {
+              if (channel.isActive() && memoryHigh.getAsBoolean()) {
+                recheckMemory(memoryHigh);
+              } else {
+                resume(MEMORY_HIGH);
+              }
+            },
             MEMORY_RECHECK_MILLIS,
             TimeUnit.MILLISECONDS);
   }
 
-  private static void resumeWhenMemoryLow(Channel channel, BooleanSupplier memoryHigh) {
-    if (!channel.isActive()) {
-      return;
-    }
-    if (memoryHigh.getAsBoolean()) {
-      pauseWhileMemoryHigh(channel, memoryHigh);
-    } else {
-      channel.config().setAutoRead(true);
-    }
+  /**
+   * Stops reading while the channel's outbound buffer is over its high-water mark: the client does
+   * not take what it is sent, and each packet it sends could add a reply (PINGRESP, PUBACK ...) to
+   * that buffer. Lifted by {@link #resumeWritable}.
+   */
+  void pauseWhileUnwritable() {
+    pause(UNWRITABLE);
+  }
+
+  /** The outbound buffer drained below its low-water mark: the client may be read again. */
+  void resumeWritable() {
+    resume(UNWRITABLE);
   }
 }

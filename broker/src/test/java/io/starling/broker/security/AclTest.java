@@ -39,6 +39,22 @@ class AclTest {
   }
 
   @Test
+  void aNameWithPercentCannotSmuggleInTheClientId() throws IOException {
+    Acl a = acl("all readwrite users/%u/#", "all readwrite pair/%u/%c");
+    // One pass: user "%c" with client id "bob" must not become users/bob/#.
+    assertThat(a.allows("%c", "bob", "users/bob/x", WRITE)).isFalse();
+    assertThat(a.allows("%c", "bob", "users/%c/x", WRITE)).isFalse();
+    assertThat(a.allows("alice", "%u", "pair/alice/alice", WRITE)).isFalse();
+    assertThat(a.allows("alice", "c1", "pair/alice/c1", WRITE)).isTrue();
+  }
+
+  @Test
+  void rulesAboutUserNamesAreListedWithTheirLines() throws IOException {
+    Acl a = acl("all read public/#", "user admin readwrite #", "all readwrite users/%u/#");
+    assertThat(a.rulesNamingUsers()).containsExactly("acl:2", "acl:3");
+  }
+
+  @Test
   void firstMatchWinsSoAnEarlierDenyHoldsInsideAnAllowedTree() throws IOException {
     Acl a = acl("all deny public/secret/#", "all read public/#", "client admin write public/#");
     assertThat(a.allows("u", "c", "public/news", READ)).isTrue();

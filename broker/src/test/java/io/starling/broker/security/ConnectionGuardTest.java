@@ -60,17 +60,57 @@ class ConnectionGuardTest {
   }
 
   @Test
-  void aFlappingClientIdCoolsOff() {
+  void aClientIdWhoseConnectionsKeepEndingAbnormallyCoolsOff() {
     ConnectionGuard g = guard(0, 0, 3, 0);
-    for (int i = 0; i < 3; i++) {
-      assertThat(g.admitClientId("flappy")).isTrue();
+    for (int i = 0; i < 2; i++) {
+      g.endedAbnormally("alice", "flappy");
+      assertThat(g.isFlapping("alice", "flappy")).isFalse();
     }
-    assertThat(g.admitClientId("flappy")).isFalse();
-    assertThat(g.admitClientId("calm")).isTrue();
+    g.endedAbnormally("alice", "flappy");
+    assertThat(g.isFlapping("alice", "flappy")).as("the third abnormal end").isTrue();
+    assertThat(g.isFlapping("alice", "calm")).isFalse();
+    // Another user's connections with that id are counted apart: nobody locks alice's id out.
+    assertThat(g.isFlapping("bob", "flappy")).isFalse();
+    assertThat(g.isFlapping(null, "flappy")).isFalse();
     advanceSeconds(30);
-    assertThat(g.admitClientId("flappy")).isFalse();
+    assertThat(g.isFlapping("alice", "flappy")).isTrue();
     advanceSeconds(31);
-    assertThat(g.admitClientId("flappy")).isTrue();
+    assertThat(g.isFlapping("alice", "flappy")).as("after the cool-off").isFalse();
+  }
+
+  @Test
+  void abnormalEndsSpreadOverMoreThanTheWindowNeverAddUp() {
+    ConnectionGuard g = guard(0, 0, 3, 0);
+    for (int i = 0; i < 10; i++) {
+      g.endedAbnormally("alice", "steady");
+      g.endedAbnormally("alice", "steady");
+      advanceSeconds(11); // flap_window_seconds is 10
+    }
+    assertThat(g.isFlapping("alice", "steady")).isFalse();
+  }
+
+  @Test
+  void loginsWaitingCountAgainstTheFailedLoginLimitAndTheAddressesShare() {
+    ConnectionGuard g = guard(0, 0, 0, 3);
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    g.loginFailed(A);
+    g.endAttempt(A);
+    // One failure and one waiting: a third may still go, a fourth could pass the limit.
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.BUSY);
+    g.loginFailed(A);
+    g.endAttempt(A);
+    g.loginFailed(A);
+    g.endAttempt(A);
+    assertThat(g.beginAttempt(A, 10)).isEqualTo(ConnectionGuard.Attempt.BLOCKED);
+    advanceSeconds(61);
+    ConnectionGuard unlimited = guard(0, 0, 0, 0);
+    assertThat(unlimited.beginAttempt(A, 2)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    assertThat(unlimited.beginAttempt(A, 2)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
+    assertThat(unlimited.beginAttempt(A, 2)).isEqualTo(ConnectionGuard.Attempt.BUSY);
+    unlimited.endAttempt(A);
+    assertThat(unlimited.beginAttempt(A, 2)).isEqualTo(ConnectionGuard.Attempt.QUEUED);
   }
 
   @Test
@@ -89,7 +129,7 @@ class ConnectionGuardTest {
   void sweepingForgetsIdleEntries() {
     ConnectionGuard g = guard(5, 5, 5, 5);
     g.admit(A);
-    g.admitClientId("x");
+    g.endedAbnormally(null, "x");
     g.sweep();
     assertThat(g.size()).isEqualTo(2);
     g.closed(A);

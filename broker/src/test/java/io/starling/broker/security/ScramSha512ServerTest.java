@@ -18,7 +18,7 @@ class ScramSha512ServerTest {
       PasswordFile.empty().with("alice", "correct horse".toCharArray(), 4096);
 
   /** The client side of RFC 5802 with SHA-512. */
-  private static final class Client {
+  private static class Client {
     final String user;
     final String password;
     final String clientNonce = "fyko+d2lbbFgONRv9qkxdawL";
@@ -41,7 +41,7 @@ class ScramSha512ServerTest {
       assertThat(a.get("r")).startsWith(clientNonce);
       byte[] salt = Base64.getDecoder().decode(a.get("s"));
       int iterations = Integer.parseInt(a.get("i"));
-      saltedPassword = PasswordFile.hash(password.toCharArray(), salt, iterations);
+      saltedPassword = saltedPasswordFor(salt, iterations);
       String withoutProof = "c=biws,r=" + a.get("r");
       authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
       byte[] clientKey = ScramSha512Server.hmac(saltedPassword, "Client Key");
@@ -52,6 +52,10 @@ class ScramSha512ServerTest {
         proof[i] = (byte) (clientKey[i] ^ signature[i]);
       }
       return withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof);
+    }
+
+    byte[] saltedPasswordFor(byte[] salt, int iterations) {
+      return PasswordFile.hash(password.toCharArray(), salt, iterations);
     }
 
     boolean serverIsGenuine(String serverFinal) {
@@ -100,7 +104,31 @@ class ScramSha512ServerTest {
     String first = a.clientFirst(client.first());
     String again = b.clientFirst(client.first());
     assertThat(Client.attributes(first).get("s")).isEqualTo(Client.attributes(again).get("s"));
+    // The iteration count the known users have, not a default that would give the user away.
+    assertThat(Client.attributes(first).get("i")).isEqualTo("4096");
     assertThatThrownBy(() -> a.clientFinal(client.last(first))).hasMessage("invalid-proof");
+  }
+
+  @Test
+  void whatTheFileStoresIsNoSaltedPasswordAndLogsNobodyIn() throws Exception {
+    PasswordFile.Entry e = USERS.entry("alice");
+    byte[] salted = PasswordFile.hash("correct horse".toCharArray(), e.salt(), e.iterations());
+    assertThat(e.storedKey()).isNotEqualTo(salted);
+    assertThat(e.serverKey()).isNotEqualTo(salted);
+    // Someone holding the file's secrets and trying them as the SaltedPassword is refused.
+    for (byte[] stolen : new byte[][] {e.storedKey(), e.serverKey()}) {
+      Client thief =
+          new Client("alice", "unused") {
+            @Override
+            byte[] saltedPasswordFor(byte[] salt, int iterations) {
+              return stolen;
+            }
+          };
+      ScramSha512Server server = new ScramSha512Server(USERS);
+      String serverFirst = server.clientFirst(thief.first());
+      assertThatThrownBy(() -> server.clientFinal(thief.last(serverFirst)))
+          .hasMessage("invalid-proof");
+    }
   }
 
   @Test

@@ -111,6 +111,13 @@ class SecurityLoginTest {
   }
 
   @Test
+  void withoutAnAuthenticatorAClaimedUserNameIsDropped() throws Exception {
+    Login l = login(SecurityConfig.DEFAULT, new EmbeddedChannel(), connect("admin", "anything"));
+    assertThat(l.isSuccess()).isTrue();
+    assertThat(l.policy().username()).as("nothing proved the name").isNull();
+  }
+
+  @Test
   void aCertificateUserNameNeedsNoPassword(@TempDir Path dir) throws Exception {
     EmbeddedChannel ch = new EmbeddedChannel();
     ch.attr(ConnectionAttributes.CERTIFICATE_USERNAME).set("device-42");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.SecurityConfig;
 import io.starling.broker.metrics.BrokerStats;
@@ -24,13 +25,15 @@ import io.starling.codec.packet.PingResp;
 import io.starling.codec.packet.Properties;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * A connection on an {@code EmbeddedChannel}, with a real session layer on the channel's loop: its
- * place under {@code limits.max_connections}, and the packet counters.
+ * place under {@code limits.max_connections}, the packet counters, and a client that does not take
+ * what it is sent.
  */
 @Timeout(10)
 class MqttConnectionTest {
@@ -112,6 +115,48 @@ class MqttConnectionTest {
     sent.forEach(ReferenceCountUtil::release);
     assertThat(broker.stats.messagesReceived.sum()).isEqualTo(3); // CONNECT, 2 PINGREQ
     assertThat(broker.stats.messagesSent.sum()).isEqualTo(3); // CONNACK, 2 PINGRESP
+  }
+
+  @Test
+  void aClientWhoseBufferIsFullIsNotReadUntilItDrains() {
+    TestBroker broker = new TestBroker(10, null);
+    EmbeddedChannel ch = connection(broker);
+    ch.freezeTime();
+    connect(ch, "slow").forEach(ReferenceCountUtil::release);
+    writable(ch, false); // over the high-water mark
+    assertThat(ch.config().isAutoRead()).isFalse();
+    writable(ch, true); // drained below the low-water mark
+    assertThat(ch.config().isAutoRead()).isTrue();
+    ch.advanceTimeBy(1, TimeUnit.HOURS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isOpen())
+        .as("keep-alive 0: an idle client that takes what it is sent stays")
+        .isTrue();
+  }
+
+  @Test
+  void anIdleClientWithKeepAliveZeroThatTakesNothingIsClosedAfterTheTimeout() {
+    TestBroker broker = new TestBroker(10, null);
+    EmbeddedChannel ch = connection(broker);
+    ch.freezeTime();
+    connect(ch, "stuck").forEach(ReferenceCountUtil::release);
+    writable(ch, false);
+    ch.advanceTimeBy(AbuseLimits.DEFAULT_UNWRITABLE_TIMEOUT_SECONDS - 1, TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isOpen()).isTrue();
+    ch.advanceTimeBy(1, TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(broker.stats.unwritableClosed.sum()).isEqualTo(1);
+    ch.runPendingTasks();
+    assertThat(broker.stats.clientsConnected.get()).as("its session let go").isZero();
+  }
+
+  /** The channel goes over (or back under) its outbound high-water mark, as Netty tells it. */
+  private static void writable(EmbeddedChannel ch, boolean writable) {
+    ch.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
+    ch.runPendingTasks(); // Netty fires the event from a task
+    assertThat(ch.isWritable()).isEqualTo(writable);
   }
 
   /** A broker with a real session layer, to run on the test channel's event loop. */

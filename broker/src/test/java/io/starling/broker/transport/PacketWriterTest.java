@@ -2,6 +2,7 @@ package io.starling.broker.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,8 +15,10 @@ import io.starling.codec.packet.MqttPacket;
 import io.starling.codec.packet.PingResp;
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PropertyId;
+import io.starling.codec.packet.PubAck;
 import io.starling.codec.packet.Publish;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -101,5 +104,66 @@ class PacketWriterTest {
     assertThat(sent).hasSize(2);
     assertThat(sent.get(1)).isInstanceOf(PingResp.class);
     sent.forEach(ReferenceCountUtil::release);
+  }
+
+  @Test
+  void repliesShareBuffersThatAreHandedOverAsTheyFillAndKeepTheirOrder() {
+    for (int i = 1; i <= 4096; i++) {
+      writer.write(PubAck.of(i)); // 4 bytes each, 16 KiB in all
+    }
+    long handedOver = channel.unsafe().outboundBuffer().totalPendingWriteBytes();
+    assertThat(handedOver)
+        .as("full buffers of small packets go to the channel (and count) before the flush")
+        .isGreaterThanOrEqualTo(3 * PacketWriter.SMALL_PACKETS_MAX_BYTES);
+    writer.write(publish("t"));
+    writer.write(PingResp.INSTANCE);
+    writer.flush();
+    assertThat(channel.outboundMessages())
+        .as("4 of PUBACKs, the PUBLISH, 1 of PINGRESP")
+        .hasSize(6);
+    List<MqttPacket> sent = Wire.sent(channel, MqttVersion.V3_1_1);
+    assertThat(sent).hasSize(4098);
+    for (int i = 0; i < 4096; i++) {
+      assertThat(((PubAck) sent.get(i)).packetId()).isEqualTo(i + 1);
+    }
+    assertThat(sent.get(4096)).isInstanceOf(Publish.class);
+    assertThat(sent.get(4097)).isInstanceOf(PingResp.class);
+    sent.forEach(ReferenceCountUtil::release);
+    assertThat(stats.bytesSent.sum())
+        .isEqualTo(4096 * 4 + 6 + 2); // PUBLISH: header 2, topic 2 + 1, payload 1
+  }
+
+  @Test
+  void smallPacketsNotYetHandedOverAreReleasedWhenTheConnectionEnds() {
+    RecordingAllocator alloc = new RecordingAllocator();
+    channel.config().setAllocator(alloc);
+    writer.write(PingResp.INSTANCE);
+    assertThat(channel.outboundMessages()).isEmpty();
+    assertThat(alloc.made).anyMatch(b -> b.refCnt() > 0);
+    writer.discard();
+    writer.discard(); // twice is harmless
+    assertThat(alloc.made).allMatch(b -> b.refCnt() == 0);
+  }
+
+  /** Heap buffers, each remembered, to check that none is left unreleased. */
+  private static final class RecordingAllocator extends AbstractByteBufAllocator {
+    final List<ByteBuf> made = new ArrayList<>();
+
+    @Override
+    protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+      ByteBuf b = Unpooled.buffer(initialCapacity, maxCapacity);
+      made.add(b);
+      return b;
+    }
+
+    @Override
+    protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+      return newHeapBuffer(initialCapacity, maxCapacity);
+    }
+
+    @Override
+    public boolean isDirectBufferPooled() {
+      return false;
+    }
   }
 }

@@ -29,6 +29,9 @@ import java.util.List;
  * client mode it is given.
  */
 public final class MqttDecoder extends ByteToMessageDecoder {
+  /** CONNECT's packet type, the high nibble of a connection's first byte. */
+  private static final int CONNECT_TYPE = 1;
+
   private final PacketDecoder decoder;
   private final CodecLimits limits;
   private final int maxPacketSizeBytes;
@@ -90,6 +93,19 @@ public final class MqttDecoder extends ByteToMessageDecoder {
    */
   private MqttPacket readPacket(ByteBuf in) {
     int start = in.readerIndex();
+    if (version == null && in.isReadable() && (in.getUnsignedByte(start) >> 4) != CONNECT_TYPE) {
+      // A server knows after one byte whether a connection can be MQTT: its first packet must
+      // be a CONNECT [MQTT-3.1.0-1] (type 1; its flags are checked with the packet). An HTTP
+      // request or any other protocol is refused now, not after the connect timeout or once the
+      // "remaining length" its second byte seems to announce has come.
+      int b = in.getUnsignedByte(start);
+      PacketType type = PacketType.of(b >> 4);
+      throw new MalformedPacketException(
+          type == null ? ReasonCode.MALFORMED_PACKET : ReasonCode.PROTOCOL_ERROR,
+          null,
+          type,
+          String.format("the first packet must be CONNECT, not one starting 0x%02x", b));
+    }
     if (in.readableBytes() < 2) {
       return null;
     }

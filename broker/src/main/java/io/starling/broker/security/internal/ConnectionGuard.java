@@ -8,9 +8,11 @@ import java.util.function.LongSupplier;
 
 /**
  * Per source address and per client id bookkeeping against connection abuse: connections open from
- * an address, its connection rate, its failed logins, and client ids that reconnect too often
- * (flapping). Thread-safe; every entry is a small counter swept by {@link #sweep()} once it has
- * nothing to remember, so the maps hold only recently active addresses and ids.
+ * an address, its connection rate, its failed logins and the logins it has waiting for the
+ * authentication threads, and client ids that reconnect too often (flapping, counted per user and
+ * client id, for logins that succeeded only). Thread-safe; every entry is a small counter swept by
+ * {@link #sweep()} once it has nothing to remember, so the maps hold only recently active addresses
+ * and ids.
  */
 public final class ConnectionGuard {
   private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
@@ -24,6 +26,10 @@ public final class ConnectionGuard {
   /** What is known of one source address. Guarded by its own monitor. */
   private static final class Address {
     int open;
+
+    /** Logins queued for, or running on, the authentication threads. */
+    int pending;
+
     boolean swept;
     final Window connects = new Window();
     final Window failures = new Window();
@@ -99,6 +105,55 @@ public final class ConnectionGuard {
     }
   }
 
+  /** What {@link #beginAttempt} decided. */
+  public enum Attempt {
+    /** Queue it; {@link #endAttempt} must follow. */
+    QUEUED,
+    /** The address is over its failed-login limit. */
+    BLOCKED,
+    /**
+     * The address has as many logins waiting as it may, or as many as would take it to its
+     * failed-login limit should they all fail: refuse this one as "server busy".
+     */
+    BUSY
+  }
+
+  /**
+   * Counts a login from {@code address} that needs the authentication threads. It counts against
+   * the failed-login limit at once, while it waits (failed logins plus logins waiting may not pass
+   * the limit: a burst of wrong passwords is cut off at the limit before its hashes are done), and
+   * against the address's share of the queue, {@code maxPending}.
+   */
+  public Attempt beginAttempt(InetAddress address, int maxPending) {
+    long now = clock.getAsLong();
+    Address a = addresses.computeIfAbsent(address, k -> new Address());
+    synchronized (a) {
+      if (a.swept) {
+        return beginAttempt(address, maxPending);
+      }
+      if (now - a.failures.blockedUntil < 0) {
+        return Attempt.BLOCKED;
+      }
+      int maxFailed = limits.maxFailedLoginsPerMinute();
+      int failed = a.failures.count > 0 && now - a.failures.start < MINUTE ? a.failures.count : 0;
+      if (a.pending >= maxPending || maxFailed > 0 && failed + a.pending >= maxFailed) {
+        return Attempt.BUSY;
+      }
+      a.pending++;
+      return Attempt.QUEUED;
+    }
+  }
+
+  /** A login {@link #beginAttempt} queued is done (decided, timed out or dropped). */
+  public void endAttempt(InetAddress address) {
+    Address a = addresses.get(address);
+    if (a != null) {
+      synchronized (a) {
+        a.pending = Math.max(0, a.pending - 1);
+      }
+    }
+  }
+
   /** Counts a failed login; past the limit the address is refused for the rest of the minute. */
   public void loginFailed(InetAddress address) {
     int max = limits.maxFailedLoginsPerMinute();
@@ -119,28 +174,48 @@ public final class ConnectionGuard {
   }
 
   /**
-   * Counts a CONNECT of {@code clientId}; returns false if the id is flapping (too many connects in
-   * the window) or still cooling off, in which case it must be refused.
+   * Whether {@code user} (null: anonymous) with {@code clientId} is cooling off after flapping, in
+   * which case its login must be refused. Asked only of logins that passed authentication, and per
+   * user, so that nobody can lock another user's client id out.
    */
-  public boolean admitClientId(String clientId) {
+  public boolean isFlapping(String user, String clientId) {
+    if (limits.flapConnects() == 0) {
+      return false;
+    }
+    Window w = clientIds.get(flapKey(user, clientId));
+    if (w == null) {
+      return false;
+    }
+    synchronized (w) {
+      return clock.getAsLong() - w.blockedUntil < 0;
+    }
+  }
+
+  /**
+   * Counts a connection of {@code user} with {@code clientId} that ended abnormally (socket error,
+   * keep-alive expiry, protocol error, taken over: anything but the client's DISCONNECT); past
+   * {@code abuse.flap_connects} of them in the window, the pair cools off. A clean connect and
+   * DISCONNECT cycle, however often, never counts.
+   */
+  public void endedAbnormally(String user, String clientId) {
     int max = limits.flapConnects();
     if (max == 0) {
-      return true;
+      return;
     }
     long now = clock.getAsLong();
     long window = TimeUnit.SECONDS.toNanos(limits.flapWindowSeconds());
-    Window w = clientIds.computeIfAbsent(clientId, k -> new Window());
+    Window w = clientIds.computeIfAbsent(flapKey(user, clientId), k -> new Window());
     synchronized (w) {
-      if (now - w.blockedUntil < 0) {
-        return false;
-      }
-      if (w.add(now, window) > max) {
+      if (w.add(now, window) >= max) {
         w.blockedUntil = now + TimeUnit.SECONDS.toNanos(limits.flapCooloffSeconds());
         w.count = 0;
-        return false;
       }
-      return true;
     }
+  }
+
+  /** U+0000 is in no MQTT string [MQTT-1.5.4-2], so the key is unambiguous. */
+  private static String flapKey(String user, String clientId) {
+    return user == null ? clientId : user + '\u0000' + clientId;
   }
 
   /** Forgets addresses and ids with nothing left to remember. Any single thread. */
@@ -154,7 +229,10 @@ public final class ConnectionGuard {
               Address a = e.getValue();
               synchronized (a) {
                 a.swept =
-                    a.open == 0 && a.connects.isIdle(now, SECOND) && a.failures.isIdle(now, MINUTE);
+                    a.open == 0
+                        && a.pending == 0
+                        && a.connects.isIdle(now, SECOND)
+                        && a.failures.isIdle(now, MINUTE);
                 return a.swept;
               }
             });

@@ -3,6 +3,7 @@ package io.starling.broker.store.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.starling.broker.config.PersistenceConfig;
+import io.starling.broker.logging.LogText;
 import io.starling.broker.model.Message;
 import io.starling.broker.model.SubOptions;
 import io.starling.broker.store.StorageBackend;
@@ -72,17 +73,21 @@ public final class Persistence implements AutoCloseable {
 
   // ---- sessions -------------------------------------------------------------------------------
 
-  /** A persistent session is attached to a connection. */
-  public void sessionConnected(String clientId, long expirySeconds) {
-    put(StoreKind.SESSIONS, StoreCodec.sessionKey(clientId), StoreCodec.session(expirySeconds, 0));
-  }
-
-  /** A persistent session lost its connection at {@code atMillis} (epoch): its expiry counts. */
-  public void sessionDisconnected(String clientId, long expirySeconds, long atMillis) {
+  /** A persistent session owned by {@code owner} is attached to a connection. */
+  public void sessionConnected(String clientId, long expirySeconds, StoreCodec.StoredOwner owner) {
     put(
         StoreKind.SESSIONS,
         StoreCodec.sessionKey(clientId),
-        StoreCodec.session(expirySeconds, atMillis));
+        StoreCodec.session(expirySeconds, 0, owner));
+  }
+
+  /** A persistent session lost its connection at {@code atMillis} (epoch): its expiry counts. */
+  public void sessionDisconnected(
+      String clientId, long expirySeconds, long atMillis, StoreCodec.StoredOwner owner) {
+    put(
+        StoreKind.SESSIONS,
+        StoreCodec.sessionKey(clientId),
+        StoreCodec.session(expirySeconds, atMillis, owner));
   }
 
   /** A session's messages and inbound QoS 2 state are forgotten (clean start). */
@@ -249,7 +254,11 @@ public final class Persistence implements AutoCloseable {
               b.write(List.of(StoreOp.delete(StoreKind.QUEUE, victim[0])), false);
             }
           } catch (Exception e) {
-            log.error("cannot drop the oldest message of {} in {}", clientId, b.location(), e);
+            log.error(
+                "cannot drop the oldest message of {} in {}",
+                LogText.untrusted(clientId),
+                b.location(),
+                e);
           }
         });
   }
@@ -284,7 +293,11 @@ public final class Persistence implements AutoCloseable {
                   return true;
                 });
           } catch (Exception e) {
-            log.error("cannot read the queue of {} from {}", clientId, b.location(), e);
+            log.error(
+                "cannot read the queue of {} from {}",
+                LogText.untrusted(clientId),
+                b.location(),
+                e);
           }
           sink.accept(out);
         });

@@ -28,7 +28,11 @@ import java.util.List;
  * inbound QoS 2    [session key][u16 packet id]
  * retained         [topic, UTF-8]
  *
- * session value    [u8 1][i64 expiry seconds][i64 disconnected at, epoch ms; 0 while connected]
+ * session value    [u8 2][i64 expiry seconds][i64 disconnected at, epoch ms; 0 while connected]
+ *                  [u8 owner flags: 1 user name, 2 grants][string user name, if flag 1]
+ *                  [u16 n][string publish grant] x n  [u16 n][string subscribe grant] x n (flag 2)
+ *   (format 1, written before sessions had owners, stops after the disconnection time: the owner
+ *   is unknown)
  * subscription     [u8 1][u8 qos][u8 flags: 1 no local, 2 retain as published][i32 subscription id]
  * inflight         [u8 1][u16 packet id][u8 1 if PUBREL was sent]
  * message          [u8 1][u8 qos][u8 retain][i64 expires at, epoch ms; 0 never]
@@ -39,6 +43,12 @@ import java.util.List;
  */
 public final class StoreCodec {
   private static final byte VERSION = 1;
+
+  /** The format of session values that carry their owner. */
+  private static final byte SESSION_WITH_OWNER = 2;
+
+  /** Grants of one kind a session record may carry, so that a bad count allocates little. */
+  private static final int MAX_GRANTS = 65535;
 
   private StoreCodec() {}
 
@@ -52,8 +62,37 @@ public final class StoreCodec {
       Properties properties,
       byte[] payload) {}
 
-  /** A session record. */
-  public record StoredSession(long expirySeconds, long disconnectedAtMillis) {}
+  /**
+   * A session record.
+   *
+   * @param owner who created the session, or {@code null} for a record written before sessions had
+   *     owners
+   */
+  public record StoredSession(long expirySeconds, long disconnectedAtMillis, StoredOwner owner) {
+    /** A record without an owner (the older format). */
+    public StoredSession(long expirySeconds, long disconnectedAtMillis) {
+      this(expirySeconds, disconnectedAtMillis, null);
+    }
+  }
+
+  /**
+   * The identity that owns a session, in the store's terms.
+   *
+   * @param username the user name, or {@code null} for an anonymous client
+   * @param publishGrants the topic filters its credentials let it publish to, or {@code null} when
+   *     the ACL file decides (then {@code subscribeGrants} is null too)
+   * @param subscribeGrants the filters its credentials let it subscribe within, or {@code null}
+   */
+  public record StoredOwner(
+      String username, List<String> publishGrants, List<String> subscribeGrants) {
+    public StoredOwner {
+      if ((publishGrants == null) != (subscribeGrants == null)) {
+        throw new IllegalArgumentException("grants come in pairs: publish and subscribe");
+      }
+      publishGrants = publishGrants == null ? null : List.copyOf(publishGrants);
+      subscribeGrants = subscribeGrants == null ? null : List.copyOf(subscribeGrants);
+    }
+  }
 
   /** An in-flight record. */
   public record StoredInflight(int packetId, boolean released) {}
@@ -130,6 +169,7 @@ public final class StoreCodec {
 
   // ---- values ---------------------------------------------------------------------------------
 
+  /** A session record in the older format, without its owner (tests of reading old stores). */
   public static byte[] session(long expirySeconds, long disconnectedAtMillis) {
     return ByteBuffer.allocate(17)
         .put(VERSION)
@@ -138,7 +178,46 @@ public final class StoreCodec {
         .array();
   }
 
+  /** A session record with its owner. */
+  public static byte[] session(long expirySeconds, long disconnectedAtMillis, StoredOwner owner) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(SESSION_WITH_OWNER);
+      out.writeLong(expirySeconds);
+      out.writeLong(disconnectedAtMillis);
+      boolean grants = owner.publishGrants() != null;
+      out.writeByte((owner.username() != null ? 1 : 0) | (grants ? 2 : 0));
+      if (owner.username() != null) {
+        writeString(out, owner.username());
+      }
+      if (grants) {
+        writeStrings(out, owner.publishGrants());
+        writeStrings(out, owner.subscribeGrants());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a byte array does not fail
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads a session record of either format. */
   public static StoredSession session(byte[] v) {
+    if (v.length > 0 && v[0] == SESSION_WITH_OWNER) {
+      ByteBuffer b = ByteBuffer.wrap(v, 1, v.length - 1);
+      long expiry = b.getLong();
+      long disconnectedAt = b.getLong();
+      int flags = b.get();
+      if ((flags & ~3) != 0) {
+        throw new IllegalArgumentException("unknown owner flags " + flags);
+      }
+      String user = (flags & 1) != 0 ? readString(b) : null;
+      List<String> publish = (flags & 2) != 0 ? readStrings(b) : null;
+      List<String> subscribe = (flags & 2) != 0 ? readStrings(b) : null;
+      if (b.hasRemaining()) {
+        throw new IllegalArgumentException(b.remaining() + " bytes after the session record");
+      }
+      return new StoredSession(expiry, disconnectedAt, new StoredOwner(user, publish, subscribe));
+    }
     ByteBuffer b = versioned(v, 17);
     return new StoredSession(b.getLong(), b.getLong());
   }
@@ -275,6 +354,25 @@ public final class StoreCodec {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     out.writeInt(b.length);
     out.write(b);
+  }
+
+  private static void writeStrings(DataOutputStream out, List<String> list) throws IOException {
+    if (list.size() > MAX_GRANTS) {
+      throw new IllegalArgumentException(list.size() + " grants, at most " + MAX_GRANTS);
+    }
+    out.writeShort(list.size());
+    for (String s : list) {
+      writeString(out, s);
+    }
+  }
+
+  private static List<String> readStrings(ByteBuffer b) {
+    int n = b.getShort() & 0xFFFF;
+    List<String> out = new ArrayList<>(Math.min(n, b.remaining() / 4));
+    for (int i = 0; i < n; i++) {
+      out.add(readString(b));
+    }
+    return out;
   }
 
   private static String readString(ByteBuffer b) {
