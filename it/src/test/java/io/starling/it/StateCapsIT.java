@@ -234,7 +234,7 @@ class StateCapsIT {
     subscribe(c, "e/#");
     c.send(Disconnect.NORMAL);
     await().atMost(BOUND).until(() -> broker.sessions().get(id) == null);
-    awaitSys("limits/sessions/expired", v -> v == 1);
+    awaitSys("sessions/expired", v -> v == 1);
     RawClient back = open(MqttVersion.V3_1_1);
     back.send(Packets.connect(id, false));
     assertThat(back.read(ConnAck.class).sessionPresent()).isFalse();
