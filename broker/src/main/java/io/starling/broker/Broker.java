@@ -11,6 +11,7 @@ import io.starling.broker.config.BrokerStartException;
 import io.starling.broker.config.PersistenceConfig;
 import io.starling.broker.extension.Hooks;
 import io.starling.broker.metrics.BrokerStats;
+import io.starling.broker.routing.RetainedStore;
 import io.starling.broker.routing.Router;
 import io.starling.broker.security.EnhancedAuthenticator;
 import io.starling.broker.security.Security;
@@ -70,7 +71,7 @@ public final class Broker implements BrokerContext, AutoCloseable {
     this.store = store;
     this.hooks = hooks;
     StoredCopies copies = store == null ? null : new StoredCopies(store);
-    this.router = new Router(copies, hooks, stats);
+    this.router = new Router(copies, hooks, stats, new RetainedStore(config.limits(), stats));
     try {
       this.security = Security.start(config, stats);
     } catch (java.io.IOException e) {
@@ -85,7 +86,8 @@ public final class Broker implements BrokerContext, AutoCloseable {
             router,
             stats,
             config.limits().maxTopicLevels(),
-            QoS.of(config.protocol().maximumQos()));
+            QoS.of(config.protocol().maximumQos()),
+            config.limits().maxSubscriptionBytes());
     this.lifecycle =
         new SessionLifecycle(
             sessions,

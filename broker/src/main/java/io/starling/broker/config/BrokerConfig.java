@@ -247,13 +247,20 @@ public record BrokerConfig(
    * @param maxInflightMessages outbound QoS 1 and 2 messages awaiting acknowledgement per session
    * @param maxQueuedMessages QoS 1 and 2 messages queued per session while it is offline or its
    *     in-flight window is full
-   * @param queueOverflow what happens to a message that does not fit the queue
+   * @param queueOverflow what happens to a message that does not fit the queue (by count or bytes)
    * @param maxTopicLevels the most levels a topic name or filter may have
    * @param connectTimeoutSeconds how long a new socket may take to send CONNECT
    * @param queueQos0WhileOffline whether QoS 0 messages are queued for offline persistent sessions
    * @param maxSessions the most sessions the broker holds at once, connected ones and offline
    *     persistent ones together; a CONNECT that would create one more is refused with "server
    *     unavailable" (3.1.1) or "quota exceeded" (5.0)
+   * @param maxQueuedBytes bytes (payload, topic and properties) queued in memory per session; a
+   *     message that does not fit is handled by {@code queueOverflow}, as one over the count
+   * @param maxRetainedMessages retained messages the broker keeps (topics starting with {@code $}
+   *     not counted); a new one beyond it is not stored
+   * @param maxRetainedBytes bytes of retained messages the broker keeps, as above
+   * @param maxSubscriptionBytes UTF-8 bytes of all the topic filters one client holds; a filter
+   *     beyond it is refused (SUBACK 0x97 in 5.0, 0x80 in 3.1.1)
    */
   public record Limits(
       int maxConnections,
@@ -264,23 +271,30 @@ public record BrokerConfig(
       int maxTopicLevels,
       int connectTimeoutSeconds,
       boolean queueQos0WhileOffline,
-      int maxSessions) {
+      int maxSessions,
+      long maxQueuedBytes,
+      long maxRetainedMessages,
+      long maxRetainedBytes,
+      long maxSubscriptionBytes) {
     /** The default of {@code limits.max_sessions}: twice the default connection limit. */
     public static final int DEFAULT_MAX_SESSIONS = 200_000;
 
-    public static final Limits DEFAULT =
-        new Limits(
-            100_000,
-            1 << 20,
-            32,
-            1000,
-            QueueOverflow.DROP_NEW,
-            128,
-            10,
-            false,
-            DEFAULT_MAX_SESSIONS);
+    /** The default of {@code limits.max_queued_bytes}: 16 MiB per session. */
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 16L << 20;
 
-    /** Limits with the default {@code max_sessions}. */
+    /** The default of {@code limits.max_retained_messages}. */
+    public static final long DEFAULT_MAX_RETAINED_MESSAGES = 1_000_000;
+
+    /** The default of {@code limits.max_retained_bytes}: 256 MiB. */
+    public static final long DEFAULT_MAX_RETAINED_BYTES = 256L << 20;
+
+    /** The default of {@code limits.max_subscription_bytes}: 256 KiB per client. */
+    public static final long DEFAULT_MAX_SUBSCRIPTION_BYTES = 256L << 10;
+
+    public static final Limits DEFAULT =
+        new Limits(100_000, 1 << 20, 32, 1000, QueueOverflow.DROP_NEW, 128, 10, false);
+
+    /** Limits with the broker-wide caps of issue #15 (sessions, state) at their defaults. */
     public Limits(
         int maxConnections,
         int maxPacketSizeBytes,
@@ -299,7 +313,11 @@ public record BrokerConfig(
           maxTopicLevels,
           connectTimeoutSeconds,
           queueQos0WhileOffline,
-          DEFAULT_MAX_SESSIONS);
+          DEFAULT_MAX_SESSIONS,
+          DEFAULT_MAX_QUEUED_BYTES,
+          DEFAULT_MAX_RETAINED_MESSAGES,
+          DEFAULT_MAX_RETAINED_BYTES,
+          DEFAULT_MAX_SUBSCRIPTION_BYTES);
     }
 
     public Limits {
@@ -318,6 +336,10 @@ public record BrokerConfig(
       if (maxPacketSizeBytes > 268_435_460) {
         throw new IllegalArgumentException("max_packet_size must be at most 268435460");
       }
+      positive(maxQueuedBytes, "limits.max_queued_bytes");
+      positive(maxRetainedMessages, "limits.max_retained_messages");
+      positive(maxRetainedBytes, "limits.max_retained_bytes");
+      positive(maxSubscriptionBytes, "limits.max_subscription_bytes");
     }
 
     /** A copy with another {@code max_sessions}. */
@@ -331,10 +353,86 @@ public record BrokerConfig(
           maxTopicLevels,
           connectTimeoutSeconds,
           queueQos0WhileOffline,
-          maxSessions);
+          maxSessions,
+          maxQueuedBytes,
+          maxRetainedMessages,
+          maxRetainedBytes,
+          maxSubscriptionBytes);
     }
 
-    private static void positive(int value, String key) {
+    /** A copy with another per-session queue bound in bytes. */
+    public Limits withMaxQueuedBytes(long maxQueuedBytes) {
+      return new Limits(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          maxSessions,
+          maxQueuedBytes,
+          maxRetainedMessages,
+          maxRetainedBytes,
+          maxSubscriptionBytes);
+    }
+
+    /** A copy with other bounds on the retained messages. */
+    public Limits withRetained(long maxRetainedMessages, long maxRetainedBytes) {
+      return new Limits(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          maxSessions,
+          maxQueuedBytes,
+          maxRetainedMessages,
+          maxRetainedBytes,
+          maxSubscriptionBytes);
+    }
+
+    /** A copy with another bound on one client's topic filter bytes. */
+    public Limits withMaxSubscriptionBytes(long maxSubscriptionBytes) {
+      return new Limits(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          maxSessions,
+          maxQueuedBytes,
+          maxRetainedMessages,
+          maxRetainedBytes,
+          maxSubscriptionBytes);
+    }
+
+    /** A copy with another topic-level limit. */
+    public Limits withMaxTopicLevels(int maxTopicLevels) {
+      return new Limits(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          maxSessions,
+          maxQueuedBytes,
+          maxRetainedMessages,
+          maxRetainedBytes,
+          maxSubscriptionBytes);
+    }
+
+    private static void positive(long value, String key) {
       if (value < 1) {
         throw new IllegalArgumentException(key + " must be at least 1");
       }

@@ -48,7 +48,11 @@ public final class ConfigLoader {
           "max_topic_levels",
           "connect_timeout_seconds",
           "queue_qos0_while_offline",
-          "max_sessions");
+          "max_sessions",
+          "max_queued_bytes",
+          "max_retained_messages",
+          "max_retained_bytes",
+          "max_subscription_bytes");
   private static final Set<String> SYS = Set.of("interval_seconds");
   private static final Set<String> MQTT =
       Set.of(
@@ -57,6 +61,7 @@ public final class ConfigLoader {
           "topic_alias_maximum",
           "receive_maximum",
           "max_session_expiry_seconds",
+          "persistent_session_expiry_seconds",
           "max_keep_alive_seconds",
           "response_information",
           "redirect_to",
@@ -122,7 +127,22 @@ public final class ConfigLoader {
               integer(limits, "limits.max_topic_levels", d.maxTopicLevels(), 1, 65535),
               integer(limits, "limits.connect_timeout_seconds", d.connectTimeoutSeconds(), 1, 3600),
               bool(limits, "limits.queue_qos0_while_offline", d.queueQos0WhileOffline()),
-              integer(limits, "limits.max_sessions", d.maxSessions(), 1, Integer.MAX_VALUE));
+              integer(limits, "limits.max_sessions", d.maxSessions(), 1, Integer.MAX_VALUE),
+              longInteger(limits, "limits.max_queued_bytes", d.maxQueuedBytes(), 1, Long.MAX_VALUE),
+              longInteger(
+                  limits,
+                  "limits.max_retained_messages",
+                  d.maxRetainedMessages(),
+                  1,
+                  Long.MAX_VALUE),
+              longInteger(
+                  limits, "limits.max_retained_bytes", d.maxRetainedBytes(), 1, Long.MAX_VALUE),
+              longInteger(
+                  limits,
+                  "limits.max_subscription_bytes",
+                  d.maxSubscriptionBytes(),
+                  1,
+                  Long.MAX_VALUE));
       Sys parsedSys =
           new Sys(
               integer(
@@ -162,7 +182,13 @@ public final class ConfigLoader {
         integer(mqtt, "mqtt.max_keep_alive_seconds", d.maxKeepAliveSeconds(), 1, 65535),
         optionalString(mqtt, "mqtt.response_information"),
         optionalString(mqtt, "mqtt.redirect_to"),
-        bool(mqtt, "mqtt.redirect_permanent", d.redirectPermanent()));
+        bool(mqtt, "mqtt.redirect_permanent", d.redirectPermanent()),
+        longInteger(
+            mqtt,
+            "mqtt.persistent_session_expiry_seconds",
+            d.persistentSessionExpirySeconds(),
+            1,
+            Protocol.NEVER_EXPIRES));
   }
 
   private PersistenceConfig persistence(Map<String, Node> p) throws ConfigException {
@@ -285,12 +311,19 @@ public final class ConfigLoader {
     return value;
   }
 
-  /** Whole numbers, optionally with a binary size suffix: 64KiB, 1MiB, 256MiB (also KB, MB). */
+  /** Whole numbers, optionally with a binary size suffix: 64KiB, 1MiB, 2GiB (also KB, MB, GB). */
   private static long parseSize(String text) {
     String t = text.toUpperCase(Locale.ROOT).replace("_", "");
     long multiplier = 1;
     for (String[] unit :
-        new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"KB", "1024"}, {"MB", "1048576"}}) {
+        new String[][] {
+          {"KIB", "1024"},
+          {"MIB", "1048576"},
+          {"GIB", "1073741824"},
+          {"KB", "1024"},
+          {"MB", "1048576"},
+          {"GB", "1073741824"}
+        }) {
       if (t.endsWith(unit[0])) {
         multiplier = Long.parseLong(unit[1]);
         t = t.substring(0, t.length() - unit[0].length()).trim();

@@ -21,6 +21,9 @@ package io.starling.broker.config;
  *     with CONNACK 0x9C (or 0x9D when {@code redirectPermanent}); empty means no redirect
  * @param redirectPermanent whether the redirect says "server moved" rather than "use another
  *     server"
+ * @param persistentSessionExpirySeconds how long an MQTT 3.1 or 3.1.1 session with clean session 0
+ *     is kept after its connection ends (those versions cannot say), at most {@code
+ *     maxSessionExpirySeconds}; 4294967295 means for ever
  */
 public record Protocol(
     int maximumQos,
@@ -31,9 +34,13 @@ public record Protocol(
     int maxKeepAliveSeconds,
     String responseInformation,
     String redirectTo,
-    boolean redirectPermanent) {
+    boolean redirectPermanent,
+    long persistentSessionExpirySeconds) {
   /** The session expiry interval that means "never expires". */
   public static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
+
+  /** The default of {@code mqtt.persistent_session_expiry_seconds}: 7 days. */
+  public static final long DEFAULT_PERSISTENT_SESSION_EXPIRY_SECONDS = 7L * 24 * 3600;
 
   public static final Protocol DEFAULT =
       new Protocol(2, true, 10, 1024, NEVER_EXPIRES, 65535, "", "", false);
@@ -55,8 +62,59 @@ public record Protocol(
     if (maxKeepAliveSeconds < 1 || maxKeepAliveSeconds > 65535) {
       throw new IllegalArgumentException("mqtt.max_keep_alive_seconds must be 1 to 65535");
     }
+    if (persistentSessionExpirySeconds < 1 || persistentSessionExpirySeconds > NEVER_EXPIRES) {
+      throw new IllegalArgumentException(
+          "mqtt.persistent_session_expiry_seconds must be 1 to " + NEVER_EXPIRES);
+    }
     responseInformation = responseInformation == null ? "" : responseInformation;
     redirectTo = redirectTo == null ? "" : redirectTo;
+  }
+
+  /** The settings before 3.1.1 sessions could expire, with their expiry at its default. */
+  public Protocol(
+      int maximumQos,
+      boolean retainAvailable,
+      int topicAliasMaximum,
+      int receiveMaximum,
+      long maxSessionExpirySeconds,
+      int maxKeepAliveSeconds,
+      String responseInformation,
+      String redirectTo,
+      boolean redirectPermanent) {
+    this(
+        maximumQos,
+        retainAvailable,
+        topicAliasMaximum,
+        receiveMaximum,
+        maxSessionExpirySeconds,
+        maxKeepAliveSeconds,
+        responseInformation,
+        redirectTo,
+        redirectPermanent,
+        DEFAULT_PERSISTENT_SESSION_EXPIRY_SECONDS);
+  }
+
+  /**
+   * The session expiry of an MQTT 3.1 or 3.1.1 connection: 0 with clean session 1, otherwise {@code
+   * mqtt.persistent_session_expiry_seconds} within {@code mqtt.max_session_expiry_seconds}.
+   */
+  public long legacySessionExpirySeconds(boolean cleanSession) {
+    return cleanSession ? 0 : Math.min(persistentSessionExpirySeconds, maxSessionExpirySeconds);
+  }
+
+  /** A copy in which 3.1 and 3.1.1 sessions with clean session 0 expire after {@code seconds}. */
+  public Protocol withPersistentSessionExpirySeconds(long seconds) {
+    return new Protocol(
+        maximumQos,
+        retainAvailable,
+        topicAliasMaximum,
+        receiveMaximum,
+        maxSessionExpirySeconds,
+        maxKeepAliveSeconds,
+        responseInformation,
+        redirectTo,
+        redirectPermanent,
+        seconds);
   }
 
   /** Whether 5.0 clients are sent elsewhere. */

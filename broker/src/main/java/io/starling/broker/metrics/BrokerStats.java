@@ -58,8 +58,27 @@ public final class BrokerStats {
    */
   public final LongAdder unwritableClosed = new LongAdder();
 
+  /** Retained messages not stored: over {@code limits.max_retained_messages} or {@code _bytes}. */
+  public final LongAdder retainedRefused = new LongAdder();
+
+  /** Messages dropped by a session queue over {@code limits.max_queued_bytes} (also overflow). */
+  public final LongAdder queueBytesDropped = new LongAdder();
+
+  /** Topic filters refused because the client's filters would exceed their byte limit. */
+  public final LongAdder subscriptionBytesRefused = new LongAdder();
+
+  /** Connections closed for more unreleased inbound QoS 2 messages than the receive maximum. */
+  public final LongAdder inboundQos2Exceeded = new LongAdder();
+
+  /** Persistent sessions ended because their expiry interval passed while they were offline. */
+  public final LongAdder sessionsExpired = new LongAdder();
+
   public final AtomicLong subscriptions = new AtomicLong();
   public final AtomicLong queuedMessages = new AtomicLong();
+
+  /** Bytes ({@code MessageSize}) of the messages queued in memory, all sessions together. */
+  public final AtomicLong queuedBytes = new AtomicLong();
+
   public final AtomicLong persistentSessions = new AtomicLong();
 
   /**

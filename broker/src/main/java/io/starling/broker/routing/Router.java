@@ -1,6 +1,7 @@
 package io.starling.broker.routing;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -50,7 +51,7 @@ public final class Router {
   private final TopicTree<Subscriber, SubOptions> subscriptions = new TopicTree<>();
   private final TopicTree<SharedGroup, Boolean> shared = new TopicTree<>();
   private final Map<String, SharedGroup> groups = new ConcurrentHashMap<>();
-  private final RetainedStore retained = new RetainedStore();
+  private final RetainedStore retained;
 
   /** Durable storage's part in routing, or null when persistence is off. */
   private final DurableCopies store;
@@ -87,9 +88,18 @@ public final class Router {
 
   /** A router that also counts the deliveries read permissions withhold in {@code stats}. */
   public Router(DurableCopies store, Hooks hooks, BrokerStats stats) {
+    this(store, hooks, stats, new RetainedStore());
+  }
+
+  /**
+   * A router that counts in {@code stats} and whose retained messages live in {@code retained}
+   * (with its limits).
+   */
+  public Router(DurableCopies store, Hooks hooks, BrokerStats stats, RetainedStore retained) {
     this.store = store;
     this.hooks = hooks;
     this.stats = stats;
+    this.retained = retained;
   }
 
   @AnyThread
@@ -158,9 +168,11 @@ public final class Router {
   @AnyThread
   public int publish(Message m) {
     if (m.retain()) {
-      retained.put(m);
+      // A message over the retained limits is not kept, and neither is the one it replaced: the
+      // store clears the topic too.
+      boolean kept = retained.put(m);
       if (store != null) {
-        store.retained(m);
+        store.retained(kept ? m : m.withPayload(Unpooled.EMPTY_BUFFER));
       }
     }
     Outbox box = outboxes.get();

@@ -3,6 +3,7 @@ package io.starling.broker.routing;
 import io.starling.broker.threading.AnyThread;
 import io.starling.codec.Topics;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,35 +85,80 @@ public final class TopicTree<S, O> {
     }
   }
 
-  /** Calls {@code sink} once per (subscriber, filter) pair whose filter matches {@code topic}. */
+  /**
+   * Calls {@code sink} once per (subscriber, filter) pair whose filter matches {@code topic}.
+   *
+   * <p>The walk is a loop, not a recursion: it follows one branch (the exact level) and keeps the
+   * other ({@code +}) on an explicit stack, made only when a level has both, so no topic, however
+   * deep, decides the depth of the thread's stack (issue #15).
+   */
   public void match(String topic, BiConsumer<S, O> sink) {
     String[] levels = Topics.split(topic);
     boolean dollar = topic.startsWith("$");
-    match(root, levels, 0, dollar, sink);
+    Pending<S, O> pending = null;
+    Node<S, O> node = root;
+    int depth = 0;
+    while (true) {
+      // A filter starting with a wildcard does not match a topic starting with $ [MQTT-4.7.2-1].
+      boolean wildcardAllowed = !(dollar && depth == 0);
+      if (wildcardAllowed) {
+        Node<S, O> hash = node.children.get("#");
+        if (hash != null) {
+          hash.subscribers.forEach(sink); // '#' matches the parent level too [MQTT-4.7.1-2]
+        }
+      }
+      Node<S, O> next = null;
+      if (depth == levels.length) {
+        node.subscribers.forEach(sink);
+      } else {
+        Node<S, O> exact = node.children.get(levels[depth]);
+        Node<S, O> plus = wildcardAllowed ? node.children.get("+") : null;
+        if (exact != null && plus != null) {
+          pending = pending == null ? new Pending<>() : pending;
+          pending.push(plus, depth + 1);
+        }
+        next = exact != null ? exact : plus;
+      }
+      if (next != null) {
+        node = next;
+        depth++;
+      } else if (pending != null && !pending.isEmpty()) {
+        depth = pending.topDepth();
+        node = pending.pop();
+      } else {
+        return;
+      }
+    }
   }
 
-  private void match(
-      Node<S, O> node, String[] levels, int depth, boolean dollar, BiConsumer<S, O> sink) {
-    boolean wildcardAllowed = !(dollar && depth == 0);
-    if (wildcardAllowed) {
-      Node<S, O> hash = node.children.get("#");
-      if (hash != null) {
-        hash.subscribers.forEach(sink);
+  /** The branches a {@link #match} still has to walk: a stack of (node, depth), on the heap. */
+  private static final class Pending<S, O> {
+    private Object[] nodes = new Object[8];
+    private int[] depths = new int[8];
+    private int size;
+
+    void push(Node<S, O> node, int depth) {
+      if (size == nodes.length) {
+        nodes = Arrays.copyOf(nodes, size * 2);
+        depths = Arrays.copyOf(depths, size * 2);
       }
+      nodes[size] = node;
+      depths[size++] = depth;
     }
-    if (depth == levels.length) {
-      node.subscribers.forEach(sink);
-      return;
+
+    boolean isEmpty() {
+      return size == 0;
     }
-    Node<S, O> exact = node.children.get(levels[depth]);
-    if (exact != null) {
-      match(exact, levels, depth + 1, dollar, sink);
+
+    int topDepth() {
+      return depths[size - 1];
     }
-    if (wildcardAllowed) {
-      Node<S, O> plus = node.children.get("+");
-      if (plus != null) {
-        match(plus, levels, depth + 1, dollar, sink);
-      }
+
+    @SuppressWarnings("unchecked")
+    Node<S, O> pop() {
+      Node<S, O> n = (Node<S, O>) nodes[--size];
+      nodes[size] = null;
+      return n;
     }
   }
 

@@ -323,9 +323,11 @@ public final class Recovery {
           Message m = Persistence.message(StoreCodec.message(v));
           if (m.isExpired(now)) {
             store.retained(m.withPayload(io.netty.buffer.Unpooled.EMPTY_BUFFER));
-          } else {
-            router.retained().put(m);
+          } else if (router.retained().put(m)) {
             retainedCount++;
+          } else {
+            // Over the retained limits (lowered since it was stored): not kept on disk either.
+            store.retained(m.withPayload(io.netty.buffer.Unpooled.EMPTY_BUFFER));
           }
           m.payload().release();
         });

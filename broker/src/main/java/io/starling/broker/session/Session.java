@@ -81,6 +81,9 @@ public final class Session implements Subscriber, Backpressure {
   /** Created on first use: most sessions of an idle fleet never need them. */
   private Map<String, SubOptions> subscriptions;
 
+  /** UTF-8 bytes of the filters in {@link #subscriptions}, kept by {@link Subscriptions}. */
+  private long subscriptionBytes;
+
   private Set<Integer> inboundQos2;
 
   /** A session without persistence or hooks (tests, benchmarks). */
@@ -218,6 +221,17 @@ public final class Session implements Subscriber, Backpressure {
     return subscriptions;
   }
 
+  /** UTF-8 bytes of the session's topic filters ({@code limits.max_subscription_bytes}). */
+  @EventLoopOnly
+  long subscriptionBytes() {
+    return subscriptionBytes;
+  }
+
+  @EventLoopOnly
+  void addSubscriptionBytes(long delta) {
+    subscriptionBytes += delta;
+  }
+
   /** Whether the session has any subscription (without creating the map). */
   @EventLoopOnly
   public boolean hasSubscriptions() {
@@ -293,6 +307,7 @@ public final class Session implements Subscriber, Backpressure {
     if (subscriptions != null) {
       stats.subscriptions.addAndGet(-subscriptions.size());
       subscriptions = null;
+      subscriptionBytes = 0;
     }
     storage.destroy();
   }

@@ -233,6 +233,7 @@ public final class SessionLifecycle {
                         s.execute(
                             () -> {
                               if (s.generation() == generation && !s.isConnected()) {
+                                stats.sessionsExpired.increment();
                                 end(s);
                               }
                             }),

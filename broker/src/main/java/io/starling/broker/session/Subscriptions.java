@@ -1,5 +1,7 @@
 package io.starling.broker.session;
 
+import io.netty.buffer.ByteBufUtil;
+import io.starling.broker.config.BrokerConfig.Limits;
 import io.starling.broker.metrics.BrokerStats;
 import io.starling.broker.model.SubOptions;
 import io.starling.broker.routing.Delivery;
@@ -18,8 +20,10 @@ import java.util.List;
 /**
  * Keeps three records of subscriptions in step: the shared {@link TopicTree} (or the {@link
  * SharedGroup} of a {@code $share/{name}/{filter}} subscription), each session's own map (what a
- * persistent session restores and a clean one forgets), and the {@code $SYS} count. Every method
- * runs on the session's owner loop.
+ * persistent session restores and a clean one forgets), and the {@code $SYS} count. It also holds
+ * each session to {@code limits.max_subscription_bytes}: the UTF-8 bytes of all its filters, as the
+ * client sent them ({@code $share/} prefix included), so that one client cannot make the index hold
+ * 10,000 filters of 64 KiB each. Every method runs on the session's owner loop.
  */
 @EventLoopOnly
 public final class Subscriptions {
@@ -29,12 +33,27 @@ public final class Subscriptions {
   private final BrokerStats stats;
   private final int maxTopicLevels;
   private final QoS maximumQos;
+  private final long maxSubscriptionBytes;
 
+  /** Subscriptions with the default {@code limits.max_subscription_bytes}. */
   public Subscriptions(Router router, BrokerStats stats, int maxTopicLevels, QoS maximumQos) {
+    this(router, stats, maxTopicLevels, maximumQos, Limits.DEFAULT.maxSubscriptionBytes());
+  }
+
+  /**
+   * @param maxSubscriptionBytes the most UTF-8 bytes of topic filters one session may hold
+   */
+  public Subscriptions(
+      Router router,
+      BrokerStats stats,
+      int maxTopicLevels,
+      QoS maximumQos,
+      long maxSubscriptionBytes) {
     this.router = router;
     this.stats = stats;
     this.maxTopicLevels = maxTopicLevels;
     this.maximumQos = maximumQos;
+    this.maxSubscriptionBytes = maxSubscriptionBytes;
   }
 
   /** A {@code $share/{shareName}/{filter}} subscription taken apart. */
@@ -58,9 +77,11 @@ public final class Subscriptions {
 
   /**
    * Subscribes {@code session} to each filter and returns one SUBACK code per filter, in order
-   * [MQTT-3.8.4-6]: the granted QoS (at most the broker's maximum QoS), or 0x80 for a filter deeper
-   * than the topic-level limit. The same filter again replaces the old subscription [MQTT-3.8.4-3];
-   * {@code existed} is set for those.
+   * [MQTT-3.8.4-6]: the granted QoS (at most the broker's maximum QoS), 0x80 for a filter deeper
+   * than the topic-level limit, or 0x97 (quota exceeded; 3.1.1 has only 0x80, which the encoder
+   * writes for any failure [MQTT-3.9.3-2]) for a new filter that would take the session's filters
+   * over {@code limits.max_subscription_bytes}. The same filter again replaces the old subscription
+   * [MQTT-3.8.4-3] and costs nothing more; {@code existed} is set for those.
    *
    * @param subscriptionId the SUBSCRIBE's subscription identifier, 0 for none
    * @param existed one flag per filter, set when the session had that subscription already
@@ -76,6 +97,13 @@ public final class Subscriptions {
         codes.add(ReasonCode.UNSPECIFIED_ERROR);
         continue;
       }
+      boolean held = session.hasSubscriptions() && session.subscriptions().containsKey(s.filter());
+      long filterBytes = held ? 0 : ByteBufUtil.utf8Bytes(s.filter());
+      if (session.subscriptionBytes() + filterBytes > maxSubscriptionBytes) {
+        stats.subscriptionBytesRefused.increment();
+        codes.add(ReasonCode.QUOTA_EXCEEDED);
+        continue;
+      }
       QoS qos = QoS.min(s.maxQos(), maximumQos);
       SubOptions options = SubOptions.of(qos, s.noLocal(), s.retainAsPublished(), subscriptionId);
       boolean had =
@@ -86,6 +114,7 @@ public final class Subscriptions {
         stats.subscriptions.incrementAndGet();
       }
       existed[i] = had;
+      session.addSubscriptionBytes(filterBytes);
       session.subscriptions().put(s.filter(), options);
       session.storage().recordSubscribe(s.filter(), options);
       codes.add(
@@ -145,6 +174,7 @@ public final class Subscriptions {
         continue;
       }
       existed[i] = true;
+      session.addSubscriptionBytes(-ByteBufUtil.utf8Bytes(filter));
       session.storage().recordUnsubscribe(filter);
       Shared shared = Shared.parse(filter);
       if (shared == null) {
@@ -159,7 +189,8 @@ public final class Subscriptions {
 
   /**
    * Puts a subscription found in the store back, at start-up: into the topic tree (or its shared
-   * group), the session's map and the count, without writing it to the store again.
+   * group), the session's map and the count, without writing it to the store again. It counts
+   * against the session's filter bytes but is never refused: it was granted once.
    */
   public void restore(Session session, String filter, SubOptions options) {
     Shared shared = Shared.parse(filter);
@@ -170,7 +201,9 @@ public final class Subscriptions {
     if (!had) {
       stats.subscriptions.incrementAndGet();
     }
-    session.subscriptions().put(filter, options);
+    if (session.subscriptions().put(filter, options) == null) {
+      session.addSubscriptionBytes(ByteBufUtil.utf8Bytes(filter));
+    }
   }
 
   /** Removes every subscription of the session (clean session, end of session). */

@@ -100,13 +100,21 @@ public final class SysPublisher {
     publish("security/abuse/refused", s.abuseRefused.sum());
     publish("security/takeovers/refused", s.takeoversRefused.sum());
     publish("sessions/refused", s.sessionsRefused.sum());
+    publish("sessions/expired", s.sessionsExpired.sum());
     publish("security/abuse/closed/unwritable", s.unwritableClosed.sum());
     publish("bytes/received", s.bytesReceived.sum());
     publish("bytes/sent", s.bytesSent.sum());
     publish("subscriptions/count", s.subscriptions.get());
     publish("retained messages/count", router.retained().size());
+    publish("retained messages/bytes", router.retained().bytes());
     publish("store/messages/count", s.queuedMessages.get());
+    publish("store/messages/bytes", s.queuedBytes.get());
     publish("messages/queued", s.queuedMessages.get());
+    // the broker-wide state limits (issue #15): what each refused
+    publish("limits/retained/refused", s.retainedRefused.sum());
+    publish("limits/queued_bytes/dropped", s.queueBytesDropped.sum());
+    publish("limits/subscription_bytes/refused", s.subscriptionBytesRefused.sum());
+    publish("limits/inbound_qos2/disconnected", s.inboundQos2Exceeded.sum());
     publishLoad("messages/received", messagesReceived);
     publishLoad("messages/sent", messagesSent);
     publishLoad("bytes/received", bytesReceived);

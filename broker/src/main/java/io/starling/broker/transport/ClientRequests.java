@@ -3,9 +3,12 @@ package io.starling.broker.transport;
 import io.starling.broker.config.AbuseLimits;
 import io.starling.broker.extension.Hooks;
 import io.starling.broker.extension.PublishVerdict;
+import io.starling.broker.logging.LogText;
 import io.starling.broker.model.Message;
+import io.starling.broker.model.MessageSize;
 import io.starling.broker.security.ClientPolicy;
 import io.starling.broker.threading.EventLoopOnly;
+import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.Topics;
 import io.starling.codec.packet.Disconnect;
@@ -67,6 +70,9 @@ final class ClientRequests {
       return;
     }
     ReasonCode refusal = refusal(topic);
+    if (refusal == null && p.retained()) {
+      refusal = retainedRefusal(p, topic);
+    }
     switch (p.qos()) {
       case AT_MOST_ONCE -> {
         if (refusal == null) {
@@ -99,6 +105,27 @@ final class ClientRequests {
       return ReasonCode.NOT_AUTHORIZED;
     }
     return null;
+  }
+
+  /**
+   * Whether a retained PUBLISH is refused for the retained-message limits ({@code
+   * limits.max_retained_messages}, {@code max_retained_bytes}): only a 5.0 client's QoS 1 or 2
+   * message can be, with PUBACK/PUBREC 0x97 "quota exceeded" (section 3.4.2.1), and then it is not
+   * routed at all, since a reason code of 0x80 or more says the message was not accepted and the
+   * client will not send it again [MQTT-4.4.0-2]. Otherwise (3.1.1, QoS 0) there is no way to say
+   * so: the message is delivered to the current subscribers and the store declines to keep it,
+   * leaving no retained message on the topic (3.1.1 [MQTT-3.3.1-7]); see docs/choices.md.
+   */
+  private ReasonCode retainedRefusal(Publish p, String topic) {
+    if (!state.isV5() || p.qos() == QoS.AT_MOST_ONCE || !p.payload().isReadable()) {
+      return null;
+    }
+    long weight = MessageSize.of(Message.of(p, topic, null, 0));
+    if (state.broker().router().retained().admits(topic, weight)) {
+      return null;
+    }
+    state.broker().stats().retainedRefused.increment();
+    return ReasonCode.QUOTA_EXCEEDED;
   }
 
   /**
@@ -208,11 +235,34 @@ final class ClientRequests {
         reason = ReasonCode.RECEIVE_MAXIMUM_EXCEEDED; // [MQTT-3.3.4-7]
         why = "more than " + protocol.receiveMaximum() + " QoS 2 messages unacknowledged";
       }
+    } else if (unreleasedQos2Exceeded(p)) {
+      // 3.1.1 has no Receive Maximum, but each unreleased QoS 2 id is state the broker keeps for
+      // the
+      // client [MQTT-4.3.3-2]: it is held to the same number as 5.0 clients, and closed beyond it
+      // (3.1.1 has no other answer). See docs/choices.md.
+      reason = ReasonCode.RECEIVE_MAXIMUM_EXCEEDED;
+      why = "more than " + protocol.receiveMaximum() + " QoS 2 messages unreleased (no PUBREL)";
+    }
+    if (reason == ReasonCode.RECEIVE_MAXIMUM_EXCEEDED) {
+      state.broker().stats().inboundQos2Exceeded.increment();
+      log.debug("client {}: closed, {}", LogText.untrusted(state.clientId()), why);
     }
     if (reason != null) {
       state.disconnect(reason, why);
     }
     return why;
+  }
+
+  /**
+   * Whether a 3.1 or 3.1.1 client's QoS 2 PUBLISH with a new packet id goes beyond {@code
+   * mqtt.receive_maximum} ids awaiting PUBREL.
+   */
+  private boolean unreleasedQos2Exceeded(Publish p) {
+    if (p.qos() != QoS.EXACTLY_ONCE) {
+      return false;
+    }
+    Set<Integer> waiting = state.session().inboundQos2();
+    return !waiting.contains(p.packetId()) && waiting.size() >= state.protocol().receiveMaximum();
   }
 
   /**

@@ -28,10 +28,15 @@ record ConnectTerms(
     int topicAliasMaximum,
     boolean problemInformation) {
 
-  /** Terms for a pre-5.0 connection. */
-  static ConnectTerms legacy(Connect c) {
+  /**
+   * Terms for a pre-5.0 connection. Those versions cannot say how long a session with clean session
+   * 0 is kept, so the broker decides: {@code mqtt.persistent_session_expiry_seconds} (within {@code
+   * max_session_expiry_seconds}), as the non-normative comment of 3.1.1 section 4.1 allows ("the
+   * maximum time that Session state is stored between Network Connections").
+   */
+  static ConnectTerms legacy(Connect c, Protocol p) {
     return new ConnectTerms(
-        c.cleanStart() ? 0 : Protocol.NEVER_EXPIRES,
+        p.legacySessionExpirySeconds(c.cleanStart()),
         c.keepAliveSeconds(),
         65535,
         Long.MAX_VALUE,
@@ -59,7 +64,7 @@ record ConnectTerms(
   }
 
   static ConnectTerms of(Connect c, Protocol p) {
-    return c.version() == MqttVersion.V5 ? v5(c, p) : legacy(c);
+    return c.version() == MqttVersion.V5 ? v5(c, p) : legacy(c, p);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.starling.broker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.starling.broker.config.BrokerConfig.Limits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,49 @@ class ConfigLoaderTest {
     assertThat(p)
         .isEqualTo(
             new Protocol(1, false, 0, 20, 3600, 120, "responses/%c/", "other.example:1883", true));
+  }
+
+  @Test
+  void theStateLimitsAreRead() throws Exception {
+    BrokerConfig c =
+        ConfigLoader.parse(
+            String.join(
+                "\n",
+                "limits:",
+                "  max_queued_bytes: 1MiB",
+                "  max_retained_messages: 500",
+                "  max_retained_bytes: 2GiB",
+                "  max_subscription_bytes: 4KiB",
+                "mqtt:",
+                "  persistent_session_expiry_seconds: 3600"),
+            "t.yaml");
+    assertThat(c.limits().maxQueuedBytes()).isEqualTo(1 << 20);
+    assertThat(c.limits().maxRetainedMessages()).isEqualTo(500);
+    assertThat(c.limits().maxRetainedBytes()).isEqualTo(2L << 30);
+    assertThat(c.limits().maxSubscriptionBytes()).isEqualTo(4096);
+    assertThat(c.protocol().persistentSessionExpirySeconds()).isEqualTo(3600);
+    BrokerConfig d = BrokerConfig.defaults();
+    assertThat(d.limits().maxQueuedBytes()).isEqualTo(16L << 20);
+    assertThat(d.limits().maxRetainedMessages()).isEqualTo(1_000_000);
+    assertThat(d.limits().maxRetainedBytes()).isEqualTo(256L << 20);
+    assertThat(d.limits().maxSubscriptionBytes()).isEqualTo(256L << 10);
+    assertThat(d.protocol().persistentSessionExpirySeconds()).isEqualTo(7 * 24 * 3600);
+  }
+
+  @Test
+  void badStateLimitsNameTheKeyAndLine() {
+    assertThatThrownBy(() -> ConfigLoader.parse("limits:\n  max_retained_bytes: 0\n", "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("t:2")
+        .hasMessageContaining("limits.max_retained_bytes");
+    assertThatThrownBy(() -> ConfigLoader.parse("limits:\n  max_queued_bytes: lots\n", "t"))
+        .hasMessageContaining("limits.max_queued_bytes");
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("mqtt:\n  persistent_session_expiry_seconds: 0\n", "t"))
+        .hasMessageContaining("t:2")
+        .hasMessageContaining("mqtt.persistent_session_expiry_seconds");
+    assertThatThrownBy(() -> Limits.DEFAULT.withMaxSubscriptionBytes(0))
+        .hasMessageContaining("limits.max_subscription_bytes");
   }
 
   @Test

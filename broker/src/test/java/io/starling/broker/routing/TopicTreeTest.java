@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.starling.codec.QoS;
 import io.starling.codec.Topics;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,5 +114,31 @@ class TopicTreeTest {
     assertThat(Topics.matches("#", "$SYS/x")).isFalse();
     assertThat(Topics.matches("$SYS/#", "$SYS/x")).isTrue();
     assertThat(Topics.matches("+/monitor/Clients", "$SYS/monitor/Clients")).isFalse();
+  }
+
+  /** Levels far beyond any thread stack, had the walk used one frame per level. */
+  static final int DEEP_LEVELS = 100_000;
+
+  /** {@code level} repeated {@code n} times, joined by {@code /}. */
+  static String deep(String level, int n) {
+    return String.join("/", Collections.nCopies(n, level));
+  }
+
+  @Test
+  void aTopicOfAHundredThousandLevelsIsMatchedWithoutRecursion() {
+    TopicTree<String, QoS> tree = new TopicTree<>();
+    String topic = deep("l", DEEP_LEVELS);
+    // Every level has both an exact and a '+' branch, and '#' waits near the bottom.
+    tree.subscribe(topic, "exact", QoS.AT_MOST_ONCE);
+    tree.subscribe(deep("+", DEEP_LEVELS), "plus", QoS.AT_MOST_ONCE);
+    tree.subscribe(deep("l", DEEP_LEVELS - 1) + "/#", "hash", QoS.AT_MOST_ONCE);
+    tree.subscribe(deep("l", DEEP_LEVELS + 1), "deeper", QoS.AT_MOST_ONCE);
+    List<String> got = new ArrayList<>();
+    tree.match(topic, (s, q) -> got.add(s));
+    assertThat(got).containsExactlyInAnyOrder("exact", "plus", "hash");
+    assertThat(tree.unsubscribe(topic, "exact")).isTrue();
+    got.clear();
+    tree.match(topic, (s, q) -> got.add(s));
+    assertThat(got).containsExactlyInAnyOrder("plus", "hash");
   }
 }

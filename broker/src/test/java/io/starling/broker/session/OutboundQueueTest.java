@@ -83,4 +83,90 @@ class OutboundQueueTest {
     fill(q, 8, false);
     assertThat(q.isCongested()).isFalse();
   }
+
+  /** A message of {@code payloadBytes} bytes of payload on a one-byte topic. */
+  private static OutboundMessage sized(String name, int payloadBytes) {
+    return new OutboundMessage(
+        Message.of(name, Unpooled.wrappedBuffer(new byte[payloadBytes]), QoS.AT_LEAST_ONCE, false),
+        QoS.AT_LEAST_ONCE,
+        false,
+        null,
+        null);
+  }
+
+  private static Limits bytesLimits(long maxBytes, QueueOverflow overflow) {
+    return limits(1000, overflow).withMaxQueuedBytes(maxBytes);
+  }
+
+  private void add(OutboundQueue q, OutboundMessage m) {
+    q.add(m, false, d -> discarded.add(d.message.topic()));
+  }
+
+  @Test
+  void aQueueOverItsBytesDropsTheNewOrTheOldestAsConfigured() {
+    // Each message is 1 byte of topic + 99 of payload = 100 bytes; the bound is 300.
+    OutboundQueue dropNew = new OutboundQueue(bytesLimits(300, QueueOverflow.DROP_NEW), stats);
+    for (String name : List.of("a", "b", "c", "d")) {
+      add(dropNew, sized(name, 99));
+    }
+    assertThat(discarded).containsExactly("d");
+    assertThat(dropNew.bytes()).isEqualTo(300);
+    OutboundQueue dropOldest =
+        new OutboundQueue(bytesLimits(300, QueueOverflow.DROP_OLDEST), stats);
+    for (String name : List.of("a", "b", "c")) {
+      add(dropOldest, sized(name, 99));
+    }
+    add(dropOldest, sized("e", 199)); // 200 bytes: the two oldest make room
+    assertThat(discarded).containsExactly("d", "a", "b");
+    assertThat(dropOldest.size()).isEqualTo(2);
+    assertThat(dropOldest.bytes()).isEqualTo(300);
+    assertThat(stats.queueBytesDropped.sum()).isEqualTo(3);
+    assertThat(stats.queueOverflowDropped.sum()).isEqualTo(3);
+    assertThat(stats.queuedBytes.get()).isEqualTo(600);
+    assertThat(dropOldest.poll().message.topic()).isEqualTo("c");
+    assertThat(stats.queuedBytes.get()).isEqualTo(500);
+  }
+
+  @Test
+  void oneMessageLargerThanTheBoundIsStillQueuedAlone() {
+    OutboundQueue q = new OutboundQueue(bytesLimits(100, QueueOverflow.DROP_NEW), stats);
+    add(q, sized("a", 1000));
+    assertThat(q.size()).isEqualTo(1);
+    add(q, sized("b", 1));
+    assertThat(discarded).containsExactly("b");
+    q.clear(OutboundMessage::release);
+    assertThat(stats.queuedBytes.get()).isZero();
+  }
+
+  @Test
+  void aConnectedQueueOverHalfItsBytesHoldsPublishersBack() {
+    OutboundQueue q = new OutboundQueue(bytesLimits(400, QueueOverflow.DROP_NEW), stats);
+    q.add(sized("a", 199), true, d -> {});
+    assertThat(q.isCongested()).as("at half, not over it").isFalse();
+    q.add(sized("b", 0), true, d -> {});
+    assertThat(q.isCongested()).isTrue();
+    q.poll();
+    q.relieveIfDrained();
+    assertThat(q.isCongested()).isFalse();
+  }
+
+  @Test
+  void messagesReadBackFromDiskAreKeptAndCountAgainstTheBytes() {
+    OutboundQueue q = new OutboundQueue(bytesLimits(250, QueueOverflow.DROP_NEW), stats);
+    java.util.ArrayDeque<OutboundMessage> merged = new java.util.ArrayDeque<>();
+    for (String name : List.of("a", "b", "c")) {
+      merged.add(sized(name, 99));
+    }
+    q.replace(merged);
+    assertThat(q.size()).isEqualTo(3);
+    assertThat(q.bytes()).isEqualTo(300);
+    assertThat(stats.queuedBytes.get()).isEqualTo(300);
+    add(q, sized("d", 99)); // over the bytes already: the overflow policy
+    assertThat(discarded).containsExactly("d");
+    q.poll();
+    q.poll();
+    add(q, sized("e", 99));
+    assertThat(discarded).containsExactly("d");
+    assertThat(stats.queuedBytes.get()).isEqualTo(200);
+  }
 }

@@ -230,4 +230,48 @@ class SubscriptionsTest {
                     s, List.of(Subscription.of("t", QoS.EXACTLY_ONCE)), 0, new boolean[1]));
     assertThat(codes).containsExactly(ReasonCode.GRANTED_QOS_1); // [MQTT-3.2.2-10]
   }
+
+  @Test
+  void aClientsFiltersAreHeldToTheirBytesAndUnsubscribingGivesThemBack() throws Exception {
+    // 10 bytes for one client's filters: "aaaa" and "bbbb" fit (8), "cccc" would make 12.
+    Subscriptions capped = new Subscriptions(router, stats, 128, QoS.EXACTLY_ONCE, 10);
+    Session s = connected("s", new V5Recorder(loop));
+    List<Subscription> three =
+        List.of(
+            Subscription.of("aaaa", QoS.AT_MOST_ONCE),
+            Subscription.of("bbbb", QoS.AT_MOST_ONCE),
+            Subscription.of("cccc", QoS.AT_MOST_ONCE));
+    List<ReasonCode> codes = onLoop(() -> capped.subscribe(s, three, 0, new boolean[3]));
+    assertThat(codes)
+        .containsExactly(ReasonCode.SUCCESS, ReasonCode.SUCCESS, ReasonCode.QUOTA_EXCEEDED);
+    assertThat(stats.subscriptionBytesRefused.sum()).isEqualTo(1);
+    assertThat(s.subscriptions()).containsOnlyKeys("aaaa", "bbbb");
+    // The same filter again replaces its subscription and costs nothing more.
+    codes =
+        onLoop(
+            () ->
+                capped.subscribe(
+                    s, List.of(Subscription.of("aaaa", QoS.AT_LEAST_ONCE)), 0, new boolean[1]));
+    assertThat(codes).containsExactly(ReasonCode.GRANTED_QOS_1);
+    onLoop(() -> capped.unsubscribe(s, List.of("bbbb")));
+    codes =
+        onLoop(
+            () ->
+                capped.subscribe(
+                    s, List.of(Subscription.of("cccc", QoS.AT_MOST_ONCE)), 0, new boolean[1]));
+    assertThat(codes).containsExactly(ReasonCode.SUCCESS);
+    // UTF-8 bytes, not characters: "\u00e9\u00e9" is 2 characters but 4 bytes, over the 2 left.
+    codes =
+        onLoop(
+            () ->
+                capped.subscribe(
+                    s,
+                    List.of(
+                        Subscription.of("\u00e9\u00e9", QoS.AT_MOST_ONCE),
+                        Subscription.of("\u00e9", QoS.AT_MOST_ONCE)),
+                    0,
+                    new boolean[2]));
+    assertThat(codes).containsExactly(ReasonCode.QUOTA_EXCEEDED, ReasonCode.SUCCESS);
+    assertThat(s.subscriptionBytes()).isEqualTo(10);
+  }
 }

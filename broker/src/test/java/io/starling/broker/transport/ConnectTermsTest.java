@@ -15,13 +15,29 @@ class ConnectTermsTest {
   }
 
   @Test
-  void aLegacyCleanSessionEndsWithItsConnectionAndAPersistentOneNever() {
+  void aLegacyCleanSessionEndsWithItsConnectionAndAPersistentOneAfterTheConfiguredExpiry() {
     Connect clean =
         new Connect(MqttVersion.V3_1_1, "c", true, 30, null, null, null, Properties.EMPTY);
     Connect kept =
         new Connect(MqttVersion.V3_1_1, "c", false, 30, null, null, null, Properties.EMPTY);
+    Connect kept31 =
+        new Connect(MqttVersion.V3_1, "c", false, 30, null, null, null, Properties.EMPTY);
     assertThat(ConnectTerms.of(clean, Protocol.DEFAULT).sessionExpirySeconds()).isZero();
     assertThat(ConnectTerms.of(kept, Protocol.DEFAULT).sessionExpirySeconds())
+        .as("7 days by default")
+        .isEqualTo(604_800);
+    assertThat(ConnectTerms.of(kept31, Protocol.DEFAULT.withPersistentSessionExpirySeconds(60)))
+        .extracting(ConnectTerms::sessionExpirySeconds)
+        .isEqualTo(60L);
+    Protocol capped = new Protocol(2, true, 10, 1024, 30, 65535, "", "", false);
+    assertThat(ConnectTerms.of(kept, capped).sessionExpirySeconds())
+        .as("within mqtt.max_session_expiry_seconds")
+        .isEqualTo(30);
+    assertThat(
+            ConnectTerms.of(
+                    kept,
+                    Protocol.DEFAULT.withPersistentSessionExpirySeconds(Protocol.NEVER_EXPIRES))
+                .sessionExpirySeconds())
         .isEqualTo(Protocol.NEVER_EXPIRES);
   }
 
