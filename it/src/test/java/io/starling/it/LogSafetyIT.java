@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class LogSafetyIT {
   private static final String FORGED = "2026-12-07 12:00:00 INFO  login accepted for user admin";
-  private static final int ATTEMPTS = 300;
+  private static final int ATTEMPTS = 1_000;
 
   @TempDir Path dir;
 
@@ -80,7 +80,8 @@ class LogSafetyIT {
       assertThat(refusals)
           .as("%d refused logins in about %d s write a few lines a second", ATTEMPTS, seconds)
           .isPositive()
-          .isLessThanOrEqualTo(20 * (seconds + 1));
+          // refused logins (20/s) and a busy authentication queue (10/s) are limited apart
+          .isLessThanOrEqualTo(Math.min(30 * (seconds + 1), ATTEMPTS / 2));
       assertThat(broker.contains("similar lines held back")).isTrue();
     }
   }

@@ -65,6 +65,12 @@ class MqttConnectionTest {
     return Wire.sent(ch, MqttVersion.V5);
   }
 
+  /** Lets the moment a refused connection drains its input go by ({@link GracefulClose}). */
+  private static void lingerOver(EmbeddedChannel ch) {
+    ch.advanceTimeBy(GracefulClose.LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    ch.runScheduledPendingTasks();
+  }
+
   private static ReasonCode connAckReason(List<MqttPacket> sent) {
     assertThat(sent).hasSize(1).first().isInstanceOf(ConnAck.class);
     return ((ConnAck) sent.get(0)).reasonCode();
@@ -79,6 +85,8 @@ class MqttConnectionTest {
 
     EmbeddedChannel second = connection(broker);
     assertThat(connAckReason(connect(second, "second"))).isEqualTo(ReasonCode.SERVER_UNAVAILABLE);
+    assertThat(second.isOpen()).as("drains for a moment after the refusal").isTrue();
+    lingerOver(second);
     assertThat(second.isOpen()).isFalse();
     assertThat(broker.stats.clientsConnected.get()).as("a refusal takes no place").isEqualTo(1);
 
@@ -99,6 +107,7 @@ class MqttConnectionTest {
     for (int i = 0; i < 3; i++) {
       EmbeddedChannel ch = connection(broker);
       assertThat(connAckReason(connect(ch, "anonymous" + i))).isEqualTo(ReasonCode.NOT_AUTHORIZED);
+      lingerOver(ch);
       assertThat(ch.isOpen()).isFalse();
       assertThat(broker.stats.clientsConnected.get()).isZero();
     }
