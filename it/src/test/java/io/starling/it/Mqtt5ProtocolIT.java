@@ -410,38 +410,41 @@ class Mqtt5ProtocolIT {
   }
 
   static Stream<Arguments> badConnectProperties() {
+    // 3.1.2.11: a value the property may not have, or a property given twice, is a Protocol
+    // Error; 2.2.2.2: a property that does not belong to the packet type makes it Malformed.
     return Stream.of(
-        Arguments.of("Receive Maximum 0", props(PropertyId.RECEIVE_MAXIMUM, 0)),
-        Arguments.of("Maximum Packet Size 0", props(PropertyId.MAXIMUM_PACKET_SIZE, 0L)),
+        Arguments.of("Receive Maximum 0", props(PropertyId.RECEIVE_MAXIMUM, 0), 0x82),
+        Arguments.of("Maximum Packet Size 0", props(PropertyId.MAXIMUM_PACKET_SIZE, 0L), 0x82),
         Arguments.of(
-            "Request Problem Information 2", props(PropertyId.REQUEST_PROBLEM_INFORMATION, 2)),
+            "Request Problem Information 2",
+            props(PropertyId.REQUEST_PROBLEM_INFORMATION, 2),
+            0x82),
         Arguments.of(
-            "Request Response Information 2", props(PropertyId.REQUEST_RESPONSE_INFORMATION, 2)),
+            "Request Response Information 2",
+            props(PropertyId.REQUEST_RESPONSE_INFORMATION, 2),
+            0x82),
         Arguments.of(
             "Session Expiry Interval twice",
             Properties.builder()
                 .add(PropertyId.SESSION_EXPIRY_INTERVAL, 10L)
                 .add(PropertyId.SESSION_EXPIRY_INTERVAL, 20L)
-                .build()),
-        Arguments.of("a PUBLISH-only property", props(PropertyId.TOPIC_ALIAS, 1)));
+                .build(),
+            0x82),
+        Arguments.of("a PUBLISH-only property", props(PropertyId.TOPIC_ALIAS, 1), 0x81));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("badConnectProperties")
-  void aConnectWithBadPropertiesIsRefused(String what, Properties bad) throws IOException {
+  void aConnectWithBadPropertiesIsRefused(String what, Properties bad, int code)
+      throws IOException {
     RawClient c = RawClient.connect("127.0.0.1", broker.port(), MqttVersion.V5);
     clients.add(c);
     c.send(connect5(ItSupport.uniqueId("bad-props"), bad));
-    // Sections 3.1.2.11 and 2.2.2.2: a Protocol Error or Malformed Packet; CONNACK with the
-    // reason is optional [MQTT-4.13.1-1], the close is not.
-    try {
-      MqttPacket p = c.read(Duration.ofSeconds(5));
-      assertThat(p).isInstanceOf(ConnAck.class);
-      assertThat(((ConnAck) p).reasonCode())
-          .isIn(ReasonCode.PROTOCOL_ERROR, ReasonCode.MALFORMED_PACKET);
-    } catch (IOException closedWithoutConnAck) {
-      // also allowed
-    }
+    // The CONNACK with the reason is optional in the spec [MQTT-4.13.1-1]; Starling sends it, so
+    // the test holds it to the code.
+    MqttPacket p = c.read(Duration.ofSeconds(5));
+    assertThat(p).as(what).isInstanceOf(ConnAck.class);
+    assertThat(((ConnAck) p).reasonCode().value()).as(what).isEqualTo(code);
     assertThat(c.isClosedWithin(Duration.ofSeconds(5))).isTrue();
     assertAnotherClientWorks(broker);
   }
