@@ -236,20 +236,40 @@ class Mqtt5ProtocolIT {
   @Test
   void topicAliasesDoNotSurviveTheConnection() throws IOException {
     String id = ItSupport.uniqueId("alias-life");
+    String out = "p5/alias-out/" + id;
+    Properties resumable =
+        Properties.builder()
+            .add(PropertyId.SESSION_EXPIRY_INTERVAL, 60L)
+            .add(PropertyId.TOPIC_ALIAS_MAXIMUM, 5)
+            .build();
     RawClient first = RawClient.connect("127.0.0.1", broker.port(), MqttVersion.V5);
     clients.add(first);
-    first.send(connect5(id, false, 60, null, props(PropertyId.SESSION_EXPIRY_INTERVAL, 60L)));
+    first.send(connect5(id, false, 60, null, resumable));
     first.read(ConnAck.class);
+    first.send(Packets.subscribe(9, out, QoS.AT_MOST_ONCE));
+    first.read(SubAck.class);
     first.send(
         publish5("p5/alias-life", "x", QoS.AT_LEAST_ONCE, 1, props(PropertyId.TOPIC_ALIAS, 1)));
     first.read(PubAck.class);
+    // Outbound too: the broker sets up an alias for the subscribed topic, then uses it alone.
+    RawClient pub = connected(broker, "alias-out-pub");
+    pub.send(publish5(out, "a", QoS.AT_MOST_ONCE, 0, Properties.EMPTY));
+    assertThat(first.read(Publish.class).topic()).isEqualTo(out);
+    pub.send(publish5(out, "b", QoS.AT_MOST_ONCE, 0, Properties.EMPTY));
+    assertThat(first.read(Publish.class).topic()).as("sent by alias").isEmpty();
     first.send(Disconnect.NORMAL);
 
     RawClient second = RawClient.connect("127.0.0.1", broker.port(), MqttVersion.V5);
     clients.add(second);
-    second.send(connect5(id, true, 60, null, Properties.EMPTY));
-    second.read(ConnAck.class);
-    // [MQTT-3.3.2-7]: alias 1 is unknown on the new connection, even for the same session.
+    second.send(connect5(id, false, 60, null, resumable));
+    assertThat(second.read(ConnAck.class).sessionPresent()).as("the session resumed").isTrue();
+    // [MQTT-3.3.2-7]: aliases are the connection's, not the session's, in both directions. The
+    // broker starts afresh: the first message names its topic again.
+    pub.send(publish5(out, "c", QoS.AT_MOST_ONCE, 0, Properties.EMPTY));
+    Publish c = second.read(Publish.class);
+    assertThat(c.topic()).isEqualTo(out);
+    assertThat(Packets.text(c)).isEqualTo("c");
+    // And the client's alias 1 is unknown on the new connection, even for the same session.
     second.send(publish5("", "y", QoS.AT_LEAST_ONCE, 2, props(PropertyId.TOPIC_ALIAS, 1)));
     expectDisconnect(second, ReasonCode.PROTOCOL_ERROR);
     assertAnotherClientWorks(broker);
