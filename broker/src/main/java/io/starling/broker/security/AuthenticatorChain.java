@@ -177,6 +177,13 @@ final class AuthenticatorChain implements AutoCloseable {
     AtomicBoolean answered = new AtomicBoolean();
     AtomicBoolean claimed = new AtomicBoolean(); // by the thread that runs it, or by the timeout
     AtomicReference<ScheduledFuture<?>> timer = new AtomicReference<>();
+    AtomicBoolean finishedOnce = new AtomicBoolean();
+    Runnable finishOnce =
+        () -> {
+          if (finishedOnce.compareAndSet(false, true)) {
+            finished.run();
+          }
+        };
     FutureTask<Login> task =
         new FutureTask<>(
             () -> {
@@ -185,19 +192,21 @@ final class AuthenticatorChain implements AutoCloseable {
               }
               try {
                 Login l = run(request, decide);
+                // Its place is given back before the client hears the answer and tries again.
+                finishOnce.run();
                 if (answered.compareAndSet(false, true)) {
                   cancel(timer.get());
                   then.accept(l);
                 }
                 return l;
               } finally {
-                finished.run();
+                finishOnce.run();
               }
             });
     try {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
-      finished.run();
+      finishOnce.run();
       busy.warn(
           "login of client {} refused: authentication queue full",
           LogText.untrusted(request.clientId()));
@@ -210,7 +219,7 @@ final class AuthenticatorChain implements AutoCloseable {
               if (answered.compareAndSet(false, true)) {
                 if (claimed.compareAndSet(false, true)) {
                   executor.remove(task); // still queued: its place is free at once
-                  finished.run();
+                  finishOnce.run();
                 } else {
                   task.cancel(true);
                 }
