@@ -3,12 +3,7 @@ package io.starling.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.starling.cli.Main;
 import io.starling.codec.ReasonCode;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,24 +82,7 @@ class LogSafetyIT {
   }
 
   private static void passwd(Path file, String user, String password) {
-    InputStream saved = System.in;
-    System.setIn(new ByteArrayInputStream((password + "\n").getBytes(StandardCharsets.UTF_8)));
-    try {
-      StringWriter err = new StringWriter();
-      int code =
-          Main.run(
-              new PrintWriter(new StringWriter()),
-              new PrintWriter(err),
-              "passwd",
-              "--stdin",
-              "--iterations=1000",
-              "-c",
-              file.toString(),
-              user);
-      assertThat(code).as(err.toString()).isZero();
-    } finally {
-      System.setIn(saved);
-    }
+    SecuritySupport.passwd(file, 1000, "-c", user, password);
   }
 
   private static int freePort() throws Exception {

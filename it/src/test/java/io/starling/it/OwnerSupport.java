@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.starling.broker.store.StorageBackend;
 import io.starling.broker.store.StoreKind;
 import io.starling.broker.store.internal.StoreCodec;
-import io.starling.cli.Main;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
@@ -20,11 +19,7 @@ import io.starling.codec.packet.SubAck;
 import io.starling.store.rocksdb.RocksDbProvider;
 import io.starling.testkit.Packets;
 import io.starling.testkit.RawClient;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,25 +37,7 @@ final class OwnerSupport {
 
   /** Adds {@code user} to the password file, made with {@code starling passwd} (fast hash). */
   static void passwd(Path file, boolean create, String user, String password) {
-    InputStream saved = System.in;
-    System.setIn(new ByteArrayInputStream((password + "\n").getBytes(StandardCharsets.UTF_8)));
-    try {
-      List<String> args = new ArrayList<>(List.of("passwd", "--stdin", "--iterations=1000"));
-      if (create) {
-        args.add("-c");
-      }
-      args.add(file.toString());
-      args.add(user);
-      StringWriter err = new StringWriter();
-      int code =
-          Main.run(
-              new PrintWriter(new StringWriter()),
-              new PrintWriter(err),
-              args.toArray(String[]::new));
-      assertThat(code).as(err.toString()).isZero();
-    } finally {
-      System.setIn(saved);
-    }
+    SecuritySupport.passwd(file, 1000, create ? "-c" : "", user, password);
   }
 
   /** A CONNECT with credentials (null for none). */

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.starling.broker.Broker;
 import io.starling.broker.config.ConfigLoader;
 import io.starling.broker.security.PasswordFile;
-import io.starling.cli.Main;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.Auth;
@@ -21,10 +20,6 @@ import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.PropertyId;
 import io.starling.testkit.RawClient;
 import io.starling.testkit.TestBroker;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -318,24 +313,6 @@ class ScramHardeningIT {
 
   /** {@code starling passwd [flag] --stdin FILE USER}, with the password on standard input. */
   private static void passwd(String flag, Path file, String user, String password) {
-    InputStream saved = System.in;
-    System.setIn(new ByteArrayInputStream((password + "\n").getBytes(StandardCharsets.UTF_8)));
-    try {
-      List<String> args = new ArrayList<>(List.of("passwd", "--stdin", "--iterations=4096"));
-      if (!flag.isEmpty()) {
-        args.add(flag);
-      }
-      args.add(file.toString());
-      args.add(user);
-      StringWriter err = new StringWriter();
-      int code =
-          Main.run(
-              new PrintWriter(new StringWriter()),
-              new PrintWriter(err),
-              args.toArray(String[]::new));
-      assertThat(code).as(err.toString()).isZero();
-    } finally {
-      System.setIn(saved);
-    }
+    SecuritySupport.passwd(file, 4096, flag, user, password);
   }
 }

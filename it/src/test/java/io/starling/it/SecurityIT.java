@@ -17,7 +17,6 @@ import com.nimbusds.jwt.SignedJWT;
 import io.starling.broker.Broker;
 import io.starling.broker.config.BrokerConfig;
 import io.starling.broker.config.SecurityConfig;
-import io.starling.cli.Main;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.ConnAck;
@@ -27,10 +26,6 @@ import io.starling.codec.packet.Subscribe;
 import io.starling.codec.packet.Subscription;
 import io.starling.testkit.RawClient;
 import io.starling.testkit.TestBroker;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,25 +86,7 @@ class SecurityIT {
   }
 
   private void passwd(String flag, String user, String password) {
-    InputStream saved = System.in;
-    System.setIn(new ByteArrayInputStream((password + "\n").getBytes(StandardCharsets.UTF_8)));
-    try {
-      List<String> args = new ArrayList<>(List.of("passwd", "--stdin", "--iterations=1000"));
-      if (!flag.isEmpty()) {
-        args.add(flag);
-      }
-      args.add(passwd.toString());
-      args.add(user);
-      StringWriter err = new StringWriter();
-      int code =
-          Main.run(
-              new PrintWriter(new StringWriter()),
-              new PrintWriter(err),
-              args.toArray(String[]::new));
-      assertThat(code).as(err.toString()).isZero();
-    } finally {
-      System.setIn(saved);
-    }
+    SecuritySupport.passwd(passwd, 1000, flag, user, password);
   }
 
   private Broker start(SecurityConfig security) {

@@ -2,6 +2,7 @@ package io.starling.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.starling.cli.Main;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.QoS;
 import io.starling.codec.ReasonCode;
@@ -15,8 +16,15 @@ import io.starling.codec.packet.Publish;
 import io.starling.codec.packet.SubAck;
 import io.starling.testkit.Packets;
 import io.starling.testkit.RawClient;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Helpers for the security, abuse and robustness tests. */
 final class SecuritySupport {
@@ -70,6 +78,33 @@ final class SecuritySupport {
       }
       assertThat(Packets.text(delivered)).isEqualTo("ok");
       c.send(PubAck.of(delivered.packetId()));
+    }
+  }
+
+  /**
+   * Runs {@code starling passwd [flag] --stdin --iterations=N FILE USER} in-process, the password
+   * on standard input, as users make password files; {@code flag} may be empty.
+   */
+  static void passwd(Path file, int iterations, String flag, String user, String password) {
+    InputStream saved = System.in;
+    System.setIn(new ByteArrayInputStream((password + "\n").getBytes(StandardCharsets.UTF_8)));
+    try {
+      List<String> args =
+          new ArrayList<>(List.of("passwd", "--stdin", "--iterations=" + iterations));
+      if (!flag.isEmpty()) {
+        args.add(flag);
+      }
+      args.add(file.toString());
+      args.add(user);
+      StringWriter err = new StringWriter();
+      int code =
+          Main.run(
+              new PrintWriter(new StringWriter()),
+              new PrintWriter(err),
+              args.toArray(String[]::new));
+      assertThat(code).as(err.toString()).isZero();
+    } finally {
+      System.setIn(saved);
     }
   }
 }
