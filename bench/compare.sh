@@ -7,7 +7,10 @@
 #   bench/compare.sh --quick    # 1 round, shorter runs (about 4 minutes)
 #
 # Environment: ROUNDS, DURATION, WARMUP, CONNS (idle connections, default: the open-file limit
-# allows), BROKER_CPU (default 0), TOOL_CPU (default 1). Everything talks to 127.0.0.x only.
+# allows), BROKER_CPU (default 0), TOOL_CPU (default 1); ONLY (a regular expression: run only the
+# scenarios it matches, and skip idle connections unless it matches "conns"), STARLING_CONFIG (a
+# YAML file the Starling broker starts with), STARLING_JAR (another build's jar). Everything talks
+# to 127.0.0.x only.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$home"
@@ -38,8 +41,16 @@ if ! command -v mosquitto >/dev/null 2>&1; then
     exit 1
   fi
 fi
-bin/starling --version >/dev/null # builds the jar if needed
-jar="$home/cli/target/starling.jar"
+if [ -n "${STARLING_JAR:-}" ]; then
+  jar="$STARLING_JAR"
+else
+  bin/starling --version >/dev/null # builds the jar if needed
+  jar="$home/cli/target/starling.jar"
+fi
+starling_config=()
+if [ -n "${STARLING_CONFIG:-}" ]; then
+  starling_config=(-c "$STARLING_CONFIG")
+fi
 # Every process here may hold as many sockets as the hard limit allows.
 ulimit -n "$(ulimit -Hn)"
 hard_limit="$(ulimit -Hn)"
@@ -54,7 +65,7 @@ start_broker() { # name port
       # The same JVM settings as bin/starling.
       STARLING_JAVA_OPTS="$(sed -n 's/^: "${STARLING_JAVA_OPTS:=\(.*\)}"$/\1/p' bin/starling)"
       # shellcheck disable=SC2086
-      taskset -c "$broker_cpu" java $STARLING_JAVA_OPTS -jar "$jar" broker --bind 127.0.0.1 --port "$2" \
+      taskset -c "$broker_cpu" java $STARLING_JAVA_OPTS -jar "$jar" broker --bind 127.0.0.1 --port "$2" "${starling_config[@]}" \
         >"$work/starling.log" 2>&1 &
       ;;
     mosquitto)
@@ -102,6 +113,19 @@ scenarios=(
   "p2p -q 0" "p2p -q 1" "p2p -q 2"
   "latency -q 0 -r 5000" "latency -q 1 -r 5000"
 )
+if [ -n "${ONLY:-}" ]; then
+  selected=()
+  for sc in "${scenarios[@]}"; do
+    if [[ "$sc" =~ $ONLY ]]; then
+      selected+=("$sc")
+    fi
+  done
+  scenarios=("${selected[@]}")
+fi
+run_conns=true
+if [ -n "${ONLY:-}" ] && ! [[ conns =~ $ONLY ]]; then
+  run_conns=false
+fi
 
 for round in $(seq 1 "$rounds"); do
   for b in starling mosquitto; do
@@ -111,9 +135,12 @@ for round in $(seq 1 "$rounds"); do
       # shellcheck disable=SC2086
       line=$(bench "$port" ${scenarios[$i]})
       echo "$line" >>"$work/$b.$i"
-      echo "round $round $b ${scenarios[$i]}: $(field msgs_per_s "$line") msg/s, p99 $(field p99_us "$line") us" >&2
+      echo "round $round $b ${scenarios[$i]}: $(field msgs_per_s "$line") msg/s, lost $(field lost "$line"), p50 $(field p50_us "$line") us, p99 $(field p99_us "$line") us" >&2
     done
     stop_broker
+    if ! $run_conns; then
+      continue
+    fi
     # Idle connections: a fresh broker each time, so that its memory is measured from start.
     port=$(free_port)
     start_broker "$b" "$port"
@@ -125,12 +152,24 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-printf '\n%-22s %14s %14s %8s\n' "scenario" "starling" "mosquitto" "ratio"
-printf '%-22s %14s %14s %8s\n' "----------------------" "--------------" "--------------" "--------"
+printf '\n%-22s %14s %14s %8s %10s %10s\n' "scenario" "starling" "mosquitto" "ratio" "lost S/M" "p50us S/M"
+printf '%-22s %14s %14s %8s %10s %10s\n' "----------------------" "--------------" "--------------" "--------" "----------" "----------"
+med() { # metric file
+  if [ -f "$2" ]; then
+    while read -r l; do field "$1" "$l"; done <"$2" | median
+  else
+    echo "-"
+  fi
+}
 row() { # label metric file-suffix higher-is-better
-  local s m
-  s=$(while read -r l; do field "$2" "$l"; done <"$work/starling.$3" | median)
-  m=$(while read -r l; do field "$2" "$l"; done <"$work/mosquitto.$3" | median)
+  local s m loss="" p50=""
+  s=$(med "$2" "$work/starling.$3")
+  m=$(med "$2" "$work/mosquitto.$3")
+  if [ "$2" = msgs_per_s ]; then
+    # Messages the brokers acknowledged and never delivered (median over rounds), and median latency.
+    loss="$(med lost "$work/starling.$3")/$(med lost "$work/mosquitto.$3")"
+    p50="$(med p50_us "$work/starling.$3")/$(med p50_us "$work/mosquitto.$3")"
+  fi
   local ratio="-"
   if [[ "$s" =~ ^[0-9.]+$ && "$m" =~ ^[0-9.]+$ ]] && [ "${m%.*}" != "0" ] && [ "${s%.*}" != "0" ]; then
     if [ "$4" = higher ]; then
@@ -139,7 +178,7 @@ row() { # label metric file-suffix higher-is-better
       ratio=$(awk -v a="$s" -v b="$m" 'BEGIN {printf "%.2fx", b / a}')
     fi
   fi
-  printf '%-22s %14s %14s %8s\n' "$1" "$s" "$m" "$ratio"
+  printf '%-22s %14s %14s %8s %10s %10s\n' "$1" "$s" "$m" "$ratio" "$loss" "$p50"
 }
 for i in "${!scenarios[@]}"; do
   sc="${scenarios[$i]}"
@@ -148,8 +187,10 @@ for i in "${!scenarios[@]}"; do
     *) row "$sc msg/s" msgs_per_s "$i" higher ;;
   esac
 done
-row "idle conns held" conns conns higher
-row "bytes per idle conn" bytes_per_conn conns lower
+if $run_conns; then
+  row "idle conns held" conns conns higher
+  row "bytes per idle conn" bytes_per_conn conns lower
+fi
 echo
 echo "Medians of $rounds round(s); ${duration}s measured after ${warmup}s warm-up; 64-byte payloads;"
 echo "broker on CPU $broker_cpu, load tool on CPU $tool_cpu; ratios > 1 favour Starling."
