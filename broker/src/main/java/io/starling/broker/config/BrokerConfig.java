@@ -275,7 +275,8 @@ public record BrokerConfig(
       long maxQueuedBytes,
       long maxRetainedMessages,
       long maxRetainedBytes,
-      long maxSubscriptionBytes) {
+      long maxSubscriptionBytes,
+      int slowSubscriberTimeoutSeconds) {
     /** The default of {@code limits.max_sessions}: twice the default connection limit. */
     public static final int DEFAULT_MAX_SESSIONS = 200_000;
 
@@ -291,8 +292,28 @@ public record BrokerConfig(
     /** The default of {@code limits.max_subscription_bytes}: 256 KiB per client. */
     public static final long DEFAULT_MAX_SUBSCRIPTION_BYTES = 256L << 10;
 
+    /**
+     * The default of {@code limits.slow_subscriber_timeout_seconds}: how long a connected
+     * subscriber whose queue holds its publishers back may go without acknowledging anything.
+     */
+    public static final int DEFAULT_SLOW_SUBSCRIBER_TIMEOUT_SECONDS = 30;
+
+    /**
+     * The default of {@code limits.max_inflight_messages}, the cap on a client's Receive Maximum
+     * (see README "Performance" and docs/choices.md "Queue bounds" for the measurement).
+     */
+    public static final int DEFAULT_MAX_INFLIGHT_MESSAGES = 1024;
+
     public static final Limits DEFAULT =
-        new Limits(100_000, 1 << 20, 32, 1000, QueueOverflow.DROP_NEW, 128, 10, false);
+        new Limits(
+            100_000,
+            1 << 20,
+            DEFAULT_MAX_INFLIGHT_MESSAGES,
+            1000,
+            QueueOverflow.DROP_NEW,
+            128,
+            10,
+            false);
 
     /** Limits with the broker-wide caps of issue #15 (sessions, state) at their defaults. */
     public Limits(
@@ -317,7 +338,8 @@ public record BrokerConfig(
           DEFAULT_MAX_QUEUED_BYTES,
           DEFAULT_MAX_RETAINED_MESSAGES,
           DEFAULT_MAX_RETAINED_BYTES,
-          DEFAULT_MAX_SUBSCRIPTION_BYTES);
+          DEFAULT_MAX_SUBSCRIPTION_BYTES,
+          DEFAULT_SLOW_SUBSCRIBER_TIMEOUT_SECONDS);
     }
 
     public Limits {
@@ -340,6 +362,61 @@ public record BrokerConfig(
       positive(maxRetainedMessages, "limits.max_retained_messages");
       positive(maxRetainedBytes, "limits.max_retained_bytes");
       positive(maxSubscriptionBytes, "limits.max_subscription_bytes");
+      if (slowSubscriberTimeoutSeconds < 0 || slowSubscriberTimeoutSeconds > 86_400) {
+        throw new IllegalArgumentException(
+            "limits.slow_subscriber_timeout_seconds must be 0 (never) to 86400");
+      }
+    }
+
+    /** Limits with {@code slow_subscriber_timeout_seconds} at its default. */
+    public Limits(
+        int maxConnections,
+        int maxPacketSizeBytes,
+        int maxInflightMessages,
+        int maxQueuedMessages,
+        QueueOverflow queueOverflow,
+        int maxTopicLevels,
+        int connectTimeoutSeconds,
+        boolean queueQos0WhileOffline,
+        int maxSessions,
+        long maxQueuedBytes,
+        long maxRetainedMessages,
+        long maxRetainedBytes,
+        long maxSubscriptionBytes) {
+      this(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          maxSessions,
+          maxQueuedBytes,
+          maxRetainedMessages,
+          maxRetainedBytes,
+          maxSubscriptionBytes,
+          DEFAULT_SLOW_SUBSCRIBER_TIMEOUT_SECONDS);
+    }
+
+    /** A copy with another slow-subscriber timeout (0: never disconnect). */
+    public Limits withSlowSubscriberTimeoutSeconds(int seconds) {
+      return new Limits(
+          maxConnections,
+          maxPacketSizeBytes,
+          maxInflightMessages,
+          maxQueuedMessages,
+          queueOverflow,
+          maxTopicLevels,
+          connectTimeoutSeconds,
+          queueQos0WhileOffline,
+          maxSessions,
+          maxQueuedBytes,
+          maxRetainedMessages,
+          maxRetainedBytes,
+          maxSubscriptionBytes,
+          seconds);
     }
 
     /** A copy with another {@code max_sessions}. */
@@ -357,7 +434,8 @@ public record BrokerConfig(
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,
-          maxSubscriptionBytes);
+          maxSubscriptionBytes,
+          slowSubscriberTimeoutSeconds);
     }
 
     /** A copy with another per-session queue bound in bytes. */
@@ -375,7 +453,8 @@ public record BrokerConfig(
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,
-          maxSubscriptionBytes);
+          maxSubscriptionBytes,
+          slowSubscriberTimeoutSeconds);
     }
 
     /** A copy with other bounds on the retained messages. */
@@ -393,7 +472,8 @@ public record BrokerConfig(
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,
-          maxSubscriptionBytes);
+          maxSubscriptionBytes,
+          slowSubscriberTimeoutSeconds);
     }
 
     /** A copy with another bound on one client's topic filter bytes. */
@@ -411,7 +491,8 @@ public record BrokerConfig(
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,
-          maxSubscriptionBytes);
+          maxSubscriptionBytes,
+          slowSubscriberTimeoutSeconds);
     }
 
     /** A copy with another topic-level limit. */
@@ -429,7 +510,8 @@ public record BrokerConfig(
           maxQueuedBytes,
           maxRetainedMessages,
           maxRetainedBytes,
-          maxSubscriptionBytes);
+          maxSubscriptionBytes,
+          slowSubscriberTimeoutSeconds);
     }
 
     private static void positive(long value, String key) {

@@ -52,7 +52,8 @@ public final class ConfigLoader {
           "max_queued_bytes",
           "max_retained_messages",
           "max_retained_bytes",
-          "max_subscription_bytes");
+          "max_subscription_bytes",
+          "slow_subscriber_timeout_seconds");
   private static final Set<String> SYS = Set.of("interval_seconds");
   private static final Set<String> MQTT =
       Set.of(
@@ -142,7 +143,13 @@ public final class ConfigLoader {
                   "limits.max_subscription_bytes",
                   d.maxSubscriptionBytes(),
                   1,
-                  Long.MAX_VALUE));
+                  Long.MAX_VALUE),
+              integer(
+                  limits,
+                  "limits.slow_subscriber_timeout_seconds",
+                  d.slowSubscriberTimeoutSeconds(),
+                  0,
+                  86_400));
       Sys parsedSys =
           new Sys(
               integer(

@@ -73,6 +73,12 @@ public final class BrokerStats {
   /** Persistent sessions ended because their expiry interval passed while they were offline. */
   public final LongAdder sessionsExpired = new LongAdder();
 
+  /**
+   * Subscribers disconnected for taking nothing for {@code limits.slow_subscriber_timeout_seconds}
+   * while their full queue held publishers back.
+   */
+  public final LongAdder slowSubscriberDisconnects = new LongAdder();
+
   public final AtomicLong subscriptions = new AtomicLong();
   public final AtomicLong queuedMessages = new AtomicLong();
 

@@ -9,4 +9,12 @@ package io.starling.broker.routing;
 public interface Backpressure {
   /** Runs {@code resume} (on any thread) once this has drained enough; at once if it has. */
   void whenDrained(Runnable resume);
+
+  /**
+   * Whether publishers should still wait (any thread): a paused publisher checks it now and then,
+   * as a safety net should a wake-up be missed. The default, for what cannot tell, says no.
+   */
+  default boolean isCongested() {
+    return false;
+  }
 }

@@ -59,7 +59,8 @@ public final class Mailbox implements Backpressure {
   }
 
   /** Whether publishers feeding this mailbox should pause. */
-  boolean isCongested() {
+  @Override
+  public boolean isCongested() {
     return pending.get() > HIGH_WATER || batches.size() > CAPACITY / 2;
   }
 

@@ -11,6 +11,7 @@ import io.starling.codec.QoS;
 import io.starling.codec.packet.PubRel;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -38,6 +39,12 @@ final class OutboundFlow {
   private SessionConnection connection;
   private boolean flushPending;
   private boolean flushScheduled;
+
+  /** When the subscriber last took a queued message or acknowledged one (System.nanoTime). */
+  private long lastProgress = System.nanoTime();
+
+  /** A slow-subscriber check is scheduled. */
+  private boolean watching;
 
   OutboundFlow(
       Limits limits,
@@ -74,6 +81,7 @@ final class OutboundFlow {
   /** A connection attached: resend what is in flight, then what is queued. */
   void attach(SessionConnection conn) {
     connection = conn;
+    lastProgress = System.nanoTime();
     resendInflight(conn);
     drainQueue();
     conn.flush();
@@ -171,10 +179,21 @@ final class OutboundFlow {
     }
   }
 
+  /**
+   * QoS 0 to a connected subscriber goes out now if nothing is queued ahead of it and the socket
+   * takes it, and waits in the bounded queue otherwise, dropped only when that is full (bug fix: it
+   * used to be dropped whenever the socket buffer was over its high-water mark, which a subscriber
+   * that keeps up still reaches for a moment in every burst).
+   */
   private void deliverAtMostOnce(Delivery d, boolean persistent) {
-    if (connection != null && connection.isWritable()) {
-      send(OutboundMessage.of(d));
-    } else if (connection == null && persistent && limits.queueQos0WhileOffline()) {
+    if (connection != null) {
+      OutboundMessage m = OutboundMessage.of(d);
+      if (queue.size() == 0 && connection.isWritable()) {
+        send(m);
+      } else {
+        enqueue(m);
+      }
+    } else if (persistent && limits.queueQos0WhileOffline()) {
       enqueue(OutboundMessage.of(d));
     } else {
       stats.qos0Dropped.increment();
@@ -273,19 +292,76 @@ final class OutboundFlow {
 
   private void enqueue(OutboundMessage m) {
     queue.add(m, connection != null, this::discard);
+    if (connection != null && m.qos != QoS.AT_MOST_ONCE && queue.isCongested()) {
+      watchForProgress();
+    }
   }
 
-  /** Sends queued messages while the in-flight window and the socket allow. */
+  /**
+   * Sends queued messages while the socket allows, QoS 1/2 ones while the in-flight window does too
+   * (a QoS 0 message at the head needs no slot).
+   */
   void drainQueue() {
     resendHeldBack();
+    int sent = 0;
     while (!storage.isLoading()
         && connection != null
         && inflight.unsentCount() == 0
         && queue.size() > 0
-        && canSend()) {
+        && connection.isWritable()
+        && (queue.peek().qos == QoS.AT_MOST_ONCE || inflight.outstanding() < window(connection))) {
       send(queue.poll());
+      sent++;
+    }
+    if (sent > 0) {
+      lastProgress = System.nanoTime();
     }
     queue.relieveIfDrained();
+  }
+
+  // ---- slow subscribers ---------------------------------------------------------------------
+
+  /**
+   * Starts the slow-subscriber check if it is not running: the queue is congested and holds
+   * publishers back. The check runs on the owner loop once the subscriber has had {@code
+   * limits.slow_subscriber_timeout_seconds} to make progress (take a queued message, acknowledge
+   * one); if it made none and its queue is still congested, it is disconnected (5.0: DISCONNECT
+   * 0x97 Quota exceeded), and its session, offline, keeps its queue, so its publishers go on and
+   * nothing acknowledged is dropped for a subscriber that is still there.
+   */
+  private void watchForProgress() {
+    int timeout = limits.slowSubscriberTimeoutSeconds();
+    if (watching || timeout == 0) {
+      return;
+    }
+    watching = true;
+    long now = System.nanoTime();
+    if (now - lastProgress > TimeUnit.SECONDS.toNanos(timeout)) {
+      lastProgress = now; // congested now after an idle spell: the time runs from here
+    }
+    scheduleProgressCheck(connection, lastProgress + TimeUnit.SECONDS.toNanos(timeout) - now);
+  }
+
+  private void scheduleProgressCheck(SessionConnection watched, long delayNanos) {
+    owner
+        .get()
+        .schedule(() -> checkProgress(watched), Math.max(delayNanos, 0), TimeUnit.NANOSECONDS);
+  }
+
+  private void checkProgress(SessionConnection watched) {
+    if (connection != watched || connection == null || !queue.isCongested()) {
+      watching = false; // gone, or caught up: the next congestion starts a new check
+      return;
+    }
+    long timeout = TimeUnit.SECONDS.toNanos(limits.slowSubscriberTimeoutSeconds());
+    long due = lastProgress + timeout - System.nanoTime();
+    if (due > 0) {
+      scheduleProgressCheck(watched, due);
+      return;
+    }
+    watching = false;
+    stats.slowSubscriberDisconnects.increment();
+    connection.closeForSlowSubscriber(limits.slowSubscriberTimeoutSeconds());
   }
 
   /** Resends in-flight messages held back at attach, oldest first, while the window allows. */
@@ -354,6 +430,7 @@ final class OutboundFlow {
       return true;
     }
     // From here on only PUBREL is ever resent for this identifier [MQTT-4.3.3-3].
+    lastProgress = System.nanoTime();
     m.released = true;
     inflight.markSent(m); // acknowledged before it was resent here, perhaps
     if (m.seq != 0 && storage.isEnabled()) {
@@ -385,6 +462,7 @@ final class OutboundFlow {
   }
 
   private void complete(OutboundMessage m) {
+    lastProgress = System.nanoTime();
     inflight.remove(m);
     discard(m);
     drainQueue();

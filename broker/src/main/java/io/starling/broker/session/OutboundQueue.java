@@ -7,6 +7,7 @@ import io.starling.broker.model.MessageSize;
 import io.starling.broker.routing.Backpressure;
 import io.starling.broker.threading.AnyThread;
 import io.starling.broker.threading.EventLoopOnly;
+import io.starling.codec.QoS;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Queue;
@@ -15,18 +16,27 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * A session's messages waiting for its in-flight window or for its client to return: bounded by
- * {@code limits.max_queued_messages} and by {@code limits.max_queued_bytes} (each message counted
- * by {@link MessageSize}), with the {@code queue_overflow} policy when either is reached, and the
- * congestion signal that slows publishers down before it gets there. A queue always takes one
- * message, however large (it is at most {@code limits.max_packet_size}), so a single message over
- * the byte bound is still delivered. Messages an offline session keeps on disk (persistence) are
- * bounded by count there, and by bytes once they are read back into this queue.
+ * A session's messages waiting for its in-flight window, its socket, or its client to return:
+ * bounded by {@code limits.max_queued_messages} and by {@code limits.max_queued_bytes} (each
+ * message counted by {@link MessageSize}), and the congestion signal that holds publishers back
+ * before it gets there. A queue always takes one message, however large (it is at most {@code
+ * limits.max_packet_size}), so a single message over the byte bound is still delivered. Messages an
+ * offline session keeps on disk (persistence) are bounded by count there, and by bytes once they
+ * are read back into this queue.
  *
- * <p>Publishers are slowed down once a connected subscriber's queue is half full, by count or by
- * bytes (the high-water mark), so that the overflow policy is what happens to a subscriber that
- * cannot keep up for long, not to one that is merely slower than a burst; they go on when it is
- * down to a quarter of both.
+ * <p>What happens at the bound depends on whether the session is connected:
+ *
+ * <ul>
+ *   <li>Offline, the {@code queue_overflow} policy applies to every message.
+ *   <li>Connected, the policy applies to QoS 0 only (a QoS 0 message never evicts a QoS 1/2 one). A
+ *       QoS 1/2 message the broker acknowledged to its publisher is never dropped for a connected
+ *       subscriber: publishers routing QoS 1/2 to it are held back once the queue is half full, by
+ *       count or by bytes (the high-water mark), until it is down to a quarter of both, so the
+ *       queue goes past its bound only by what those publishers had already read when they were
+ *       paused (one read batch each, and what was on its way through the mailboxes). A subscriber
+ *       that stops acknowledging is disconnected by its {@link OutboundFlow} after {@code
+ *       limits.slow_subscriber_timeout_seconds}, and its queue, offline, meets the policy again.
+ * </ul>
  *
  * <p>Threading: owned by its session's loop, except {@link #isCongested} and {@link #whenDrained},
  * which publishers' loops call.
@@ -61,12 +71,17 @@ final class OutboundQueue implements Backpressure {
 
   /**
    * Adds a message at the tail. When the queue is full, by count or by bytes, the overflow policy
-   * applies: the new message or the oldest queued ones go to {@code discard} (each counted). A
-   * connected session's queue over its high-water mark becomes congested.
+   * applies (offline: to any message; connected: to QoS 0 only, see the class comment): the new
+   * message or the oldest queued ones go to {@code discard} (each counted). A connected session's
+   * queue over its high-water mark becomes congested.
    */
   void add(OutboundMessage m, boolean connected, Consumer<OutboundMessage> discard) {
     if (queue == null) {
       queue = new ArrayDeque<>(8);
+    }
+    if (connected) {
+      addConnected(m, discard);
+      return;
     }
     boolean dropNew = limits.queueOverflow() == QueueOverflow.DROP_NEW;
     if (queue.size() >= limits.maxQueuedMessages()) {
@@ -93,6 +108,43 @@ final class OutboundQueue implements Backpressure {
     if (connected && !congested && isOverHighWater()) {
       congested = true;
     }
+  }
+
+  /**
+   * A connected session's message: QoS 1/2 always goes in (its publishers are held back instead);
+   * QoS 0 meets the overflow policy when the queue is full, and evicts only QoS 0 (drop_oldest
+   * takes the oldest message when it is QoS 0, the new one otherwise).
+   */
+  private void addConnected(OutboundMessage m, Consumer<OutboundMessage> discard) {
+    long weight = MessageSize.of(m.message);
+    if (m.qos == QoS.AT_MOST_ONCE && !queue.isEmpty()) {
+      boolean overCount = queue.size() >= limits.maxQueuedMessages();
+      boolean overBytes = bytes + weight > limits.maxQueuedBytes();
+      if (overCount || overBytes) {
+        stats.queueOverflowDropped.increment();
+        if (overBytes) {
+          stats.queueBytesDropped.increment();
+        }
+        if (limits.queueOverflow() == QueueOverflow.DROP_OLDEST
+            && queue.peekFirst().qos == QoS.AT_MOST_ONCE) {
+          dropOldest(discard);
+        } else {
+          discard.accept(m);
+          return;
+        }
+      }
+    }
+    queue.addLast(m);
+    added(weight);
+    stats.queuedMessages.incrementAndGet();
+    if (!congested && isOverHighWater()) {
+      congested = true;
+    }
+  }
+
+  /** The oldest queued message, or null. */
+  OutboundMessage peek() {
+    return queue == null ? null : queue.peekFirst();
   }
 
   private void added(long weight) {
@@ -195,7 +247,8 @@ final class OutboundQueue implements Backpressure {
 
   /** Whether publishers routing QoS 1/2 messages to this queue should pause. */
   @AnyThread
-  boolean isCongested() {
+  @Override
+  public boolean isCongested() {
     return congested;
   }
 

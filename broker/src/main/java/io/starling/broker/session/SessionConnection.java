@@ -31,6 +31,14 @@ public interface SessionConnection {
   /** Ends the connection because another one took its session over [MQTT-3.1.4-2]. */
   void closeForTakeover();
 
+  /**
+   * Ends the connection because its client took nothing (no queued message, no acknowledgement) for
+   * {@code timeoutSeconds} while its full queue held publishers back: a 5.0 client is told with
+   * DISCONNECT 0x97 (Quota exceeded). The session goes offline as for any other end of connection,
+   * keeping its queue if it is persistent.
+   */
+  default void closeForSlowSubscriber(int timeoutSeconds) {}
+
   /** Closes the connection because the broker is stopping; no will is published. */
   default void closeForShutdown() {}
 

@@ -102,6 +102,7 @@ public final class SysPublisher {
     publish("sessions/refused", s.sessionsRefused.sum());
     publish("sessions/expired", s.sessionsExpired.sum());
     publish("security/abuse/closed/unwritable", s.unwritableClosed.sum());
+    publish("clients/disconnected/slow", s.slowSubscriberDisconnects.sum());
     publish("bytes/received", s.bytesReceived.sum());
     publish("bytes/sent", s.bytesSent.sum());
     publish("subscriptions/count", s.subscriptions.get());

@@ -124,6 +124,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     endConnection();
   }
 
+  @Override
+  public void closeForSlowSubscriber(int timeoutSeconds) {
+    String why = "slow subscriber: nothing taken for " + timeoutSeconds + " s with its queue full";
+    log.debug("client {} disconnected: {}", state.clientId(), why);
+    if (!ctx.channel().isWritable()) {
+      state.closeNow(); // it does not read: a DISCONNECT would wait behind what it did not take
+      return;
+    }
+    state.disconnect(ReasonCode.QUOTA_EXCEEDED, why);
+  }
+
   /** Closes the connection at shutdown, telling a 5.0 client why; no will is published. */
   @Override
   public void closeForShutdown() {

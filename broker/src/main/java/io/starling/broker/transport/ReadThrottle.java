@@ -35,6 +35,9 @@ final class ReadThrottle {
 
   private long pausedUntil;
 
+  /** Counts {@link #pauseUntilDrained} calls: only the latest one's wake-up resumes reading. */
+  private long congestedPauses;
+
   ReadThrottle(Channel channel) {
     this.channel = channel;
   }
@@ -96,14 +99,42 @@ final class ReadThrottle {
 
   /**
    * Stops reading until {@code congested} drains, so that publishers slow down to what subscribers
-   * take. A subscriber that takes nothing at all cannot hold its publishers for more than a second:
-   * reading resumes then, and the queue's overflow policy applies.
+   * take. There is no time limit: a connected subscriber holds its publishers for as long as it
+   * makes progress, and one that makes none is disconnected by its session after {@code
+   * limits.slow_subscriber_timeout_seconds}, which lets them go (bug fix: publishers used to be let
+   * go after a second, so a full queue's overflow policy dropped messages the broker had
+   * acknowledged). Once a second, as a safety net, reading resumes if {@code congested} says it is
+   * no longer congested though no wake-up came.
    */
   void pauseUntilDrained(Backpressure congested) {
     pause(CONGESTED);
-    Runnable resume = () -> resume(CONGESTED);
+    long generation = ++congestedPauses;
+    Runnable resume =
+        () -> {
+          if (generation == congestedPauses) {
+            resume(CONGESTED);
+          }
+        };
     congested.whenDrained(() -> channel.eventLoop().execute(resume));
-    channel.eventLoop().schedule(resume, 1, TimeUnit.SECONDS);
+    recheckCongestion(congested, resume, generation);
+  }
+
+  private void recheckCongestion(Backpressure congested, Runnable resume, long generation) {
+    channel
+        .eventLoop()
+        .schedule(
+            () -> {
+              if (generation != congestedPauses || (reasons & CONGESTED) == 0) {
+                return; // resumed already, or a newer pause has its own check
+              }
+              if (channel.isActive() && congested.isCongested()) {
+                recheckCongestion(congested, resume, generation);
+              } else {
+                resume.run();
+              }
+            },
+            1,
+            TimeUnit.SECONDS);
   }
 
   /** Stops reading until {@code memoryHigh} says false again (checked every 100 ms). */

@@ -113,6 +113,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theSlowSubscriberTimeoutAndTheWindowCapAreRead() throws Exception {
+    BrokerConfig c =
+        ConfigLoader.parse(
+            "limits:\n  slow_subscriber_timeout_seconds: 5\n  max_inflight_messages: 100\n", "t");
+    assertThat(c.limits().slowSubscriberTimeoutSeconds()).isEqualTo(5);
+    assertThat(c.limits().maxInflightMessages()).isEqualTo(100);
+    assertThat(Limits.DEFAULT.slowSubscriberTimeoutSeconds()).isEqualTo(30);
+    assertThat(Limits.DEFAULT.maxInflightMessages()).isEqualTo(1024);
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("limits:\n  slow_subscriber_timeout_seconds: -1\n", "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("t:2")
+        .hasMessageContaining("limits.slow_subscriber_timeout_seconds");
+    assertThatThrownBy(() -> Limits.DEFAULT.withSlowSubscriberTimeoutSeconds(-1))
+        .hasMessageContaining("limits.slow_subscriber_timeout_seconds");
+  }
+
+  @Test
   void aSessionExpiryBeyondFourBytesIsRefused() {
     assertThatThrownBy(
             () -> ConfigLoader.parse("mqtt:\n  max_session_expiry_seconds: 4294967296\n", "t"))

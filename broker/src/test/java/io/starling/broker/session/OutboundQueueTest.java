@@ -169,4 +169,40 @@ class OutboundQueueTest {
     assertThat(discarded).containsExactly("d");
     assertThat(stats.queuedBytes.get()).isEqualTo(200);
   }
+
+  private static OutboundMessage qos0(String topic) {
+    return new OutboundMessage(
+        Message.of(topic, Unpooled.EMPTY_BUFFER, QoS.AT_MOST_ONCE, false),
+        QoS.AT_MOST_ONCE,
+        false,
+        null,
+        null);
+  }
+
+  /**
+   * Issue #16: a connected subscriber's QoS 1/2 messages are never dropped, whatever the policy
+   * (their publishers are held back instead); the bound and the policy still apply to its QoS 0.
+   */
+  @Test
+  void aConnectedQueueKeepsQos1PastItsBoundAndDropsOnlyQos0() {
+    for (QueueOverflow policy : QueueOverflow.values()) {
+      discarded.clear();
+      OutboundQueue q = new OutboundQueue(limits(3, policy), stats);
+      fill(q, 5, true);
+      assertThat(discarded).as("%s: QoS 1 kept", policy).isEmpty();
+      assertThat(q.size()).isEqualTo(5);
+      q.add(qos0("zero"), true, m -> discarded.add(m.message.topic()));
+      assertThat(discarded)
+          .as("%s: a QoS 0 message evicts no QoS 1 one", policy)
+          .containsExactly("zero");
+      assertThat(q.size()).isEqualTo(5);
+    }
+    OutboundQueue q = new OutboundQueue(limits(2, QueueOverflow.DROP_OLDEST), stats);
+    discarded.clear();
+    q.add(qos0("a"), true, m -> discarded.add(m.message.topic()));
+    q.add(qos0("b"), true, m -> discarded.add(m.message.topic()));
+    q.add(qos0("c"), true, m -> discarded.add(m.message.topic()));
+    assertThat(discarded).as("drop_oldest among QoS 0").containsExactly("a");
+    assertThat(q.poll().message.topic()).isEqualTo("b");
+  }
 }

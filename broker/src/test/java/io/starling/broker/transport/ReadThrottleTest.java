@@ -49,7 +49,7 @@ class ReadThrottleTest {
     throttle.pauseWhileUnwritable();
     throttle.pauseUntilDrained(congested);
     drained.get().run(); // the subscribers caught up
-    advanceMillis(1_000); // and the one-second bound passed
+    advanceMillis(1_000); // and the one-second recheck passed
     assertThat(isReading()).isFalse();
     throttle.resumeWritable();
     assertThat(isReading()).isTrue();
@@ -101,5 +101,38 @@ class ReadThrottleTest {
     throttle.resumeWritable();
     throttle.reassert();
     assertThat(isReading()).isTrue();
+  }
+
+  /**
+   * Issue #16: a congested subscriber holds its publishers for as long as it stays congested (the
+   * one-second release let them overflow its queue); a missed wake-up is caught by the recheck.
+   */
+  @Test
+  void aCongestionPauseHoldsPastASecondUntilTheSubscriberDrains() {
+    AtomicBoolean congestedNow = new AtomicBoolean(true);
+    AtomicReference<Runnable> drained = new AtomicReference<>();
+    Backpressure congested =
+        new Backpressure() {
+          @Override
+          public void whenDrained(Runnable resume) {
+            drained.set(resume);
+          }
+
+          @Override
+          public boolean isCongested() {
+            return congestedNow.get();
+          }
+        };
+    throttle.pauseUntilDrained(congested);
+    advanceMillis(5_000);
+    assertThat(isReading()).as("still congested after 5 s").isFalse();
+    drained.get().run();
+    advanceMillis(0);
+    assertThat(isReading()).isTrue();
+
+    throttle.pauseUntilDrained(congested);
+    congestedNow.set(false); // drained, but the wake-up never comes
+    advanceMillis(1_000);
+    assertThat(isReading()).as("the recheck resumes reading").isTrue();
   }
 }
