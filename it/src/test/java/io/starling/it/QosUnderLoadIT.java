@@ -273,6 +273,40 @@ class QosUnderLoadIT {
     }
   }
 
+  /**
+   * Two clients each publishing QoS 1 as fast as they can to the other (a request and response
+   * service under overload): each one's congestion pauses the other, and each pause keeps unread
+   * the acknowledgements the paused client's own queue waits for. Neither may hold the other until
+   * the slow-subscriber timeout, and nothing is lost.
+   */
+  @Test
+  void twoClientsPublishingToEachOtherDoNotHoldEachOtherUp() throws Exception {
+    int each = 20_000;
+    Broker broker = TestBroker.start(BrokerConfig.defaults());
+    try (Publisher a = new Publisher(broker.port(), 0, "cycle/b", each, 24);
+        Publisher b = new Publisher(broker.port(), 1, "cycle/a", each, 24)) {
+      a.wire.subscribe(1, "cycle/a", 1);
+      b.wire.subscribe(1, "cycle/b", 1);
+      a.start();
+      b.start();
+      await()
+          .atMost(Duration.ofSeconds(25)) // under the 30 s slow-subscriber timeout
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () ->
+                  (a.received.get() >= each && b.received.get() >= each)
+                      || a.failed()
+                      || b.failed());
+      assertThat(a.received.get()).as("delivered to a").isEqualTo(each);
+      assertThat(b.received.get()).as("delivered to b").isEqualTo(each);
+      await().atMost(Duration.ofSeconds(10)).until(() -> a.acked.get() >= each);
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.acked.get() >= each);
+      assertThat(broker.stats().slowSubscriberDisconnects.sum()).isZero();
+    } finally {
+      broker.close();
+    }
+  }
+
   // ---- helpers ------------------------------------------------------------------------------
 
   private static int seqOf(Wire.Publish m) {
@@ -303,6 +337,7 @@ class QosUnderLoadIT {
     final int count;
     final int size;
     final AtomicInteger acked = new AtomicInteger();
+    final AtomicInteger received = new AtomicInteger();
     final ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
 
     Publisher(int port, int index, String topic, int count, int size) throws IOException {
@@ -329,9 +364,14 @@ class QosUnderLoadIT {
       daemon(
           () -> {
             try {
-              while (acked.get() < count) {
-                if (wire.read(Duration.ofSeconds(60)).type() == 4) {
+              while (true) {
+                Wire.Packet p = wire.read(Duration.ofSeconds(60));
+                if (p.type() == 4) {
                   acked.incrementAndGet();
+                } else if (p.type() == 3) { // it subscribed too: acknowledge what it gets
+                  Wire.Publish m = p.publish(false);
+                  received.incrementAndGet();
+                  wire.puback(m.packetId(), wire.in.available() == 0);
                 }
               }
             } catch (IOException e) {

@@ -349,6 +349,13 @@ final class OutboundFlow {
   }
 
   private void checkProgress(SessionConnection watched) {
+    EventLoop current = owner.get();
+    if (!current.inEventLoop()) {
+      // The session moved to another loop (a takeover) since the check was scheduled: its state is
+      // that loop's now. It moves only inside a task run on its owner, so there it holds still.
+      current.execute(() -> checkProgress(watched));
+      return;
+    }
     if (connection != watched || connection == null || !queue.isCongested()) {
       watching = false; // gone, or caught up: the next congestion starts a new check
       return;

@@ -222,8 +222,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     if (congested == null && broker.persistence() != null && broker.persistence().isCongested()) {
       congested = broker.persistence()::whenDrained; // the storage thread is falling behind
     }
-    if (congested != null) {
-      state.throttle().pauseUntilDrained(congested);
+    if (congested != null && !isOwnSessionCongested()) {
+      state.throttle().pauseUntilDrained(congested, this::isOwnSessionCongested);
     }
     if (broker.security().isMemoryHigh()) { // the global memory high-water mark
       state.throttle().pauseWhileMemoryHigh(broker.security()::isMemoryHigh);
@@ -232,6 +232,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     if (throttle != null) {
       throttle.reassert(); // the login's pause may have ended while another one holds
     }
+  }
+
+  /**
+   * Whether this client's own session is congested: it waits for acknowledgements that only reading
+   * the client brings, so a congestion pause must not hold it (see {@link
+   * ReadThrottle#pauseUntilDrained}).
+   */
+  private boolean isOwnSessionCongested() {
+    Session s = state.session();
+    return s != null && s.connection() == this && s.isCongested();
   }
 
   /**

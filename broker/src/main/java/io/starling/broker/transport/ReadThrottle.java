@@ -103,10 +103,13 @@ final class ReadThrottle {
    * makes progress, and one that makes none is disconnected by its session after {@code
    * limits.slow_subscriber_timeout_seconds}, which lets them go (bug fix: publishers used to be let
    * go after a second, so a full queue's overflow policy dropped messages the broker had
-   * acknowledged). Once a second, as a safety net, reading resumes if {@code congested} says it is
-   * no longer congested though no wake-up came.
+   * acknowledged). Once a second, reading resumes if {@code congested} says it is no longer
+   * congested though no wake-up came (a safety net), or if {@code readAnyway} says so: the client's
+   * own session is congested too, waiting for acknowledgements this pause keeps unread. Without
+   * that, two clients each publishing to the other would hold each other until one's
+   * slow-subscriber timeout (a request and response service under overload does exactly this).
    */
-  void pauseUntilDrained(Backpressure congested) {
+  void pauseUntilDrained(Backpressure congested, BooleanSupplier readAnyway) {
     pause(CONGESTED);
     long generation = ++congestedPauses;
     Runnable resume =
@@ -116,10 +119,11 @@ final class ReadThrottle {
           }
         };
     congested.whenDrained(() -> channel.eventLoop().execute(resume));
-    recheckCongestion(congested, resume, generation);
+    recheckCongestion(congested, readAnyway, resume, generation);
   }
 
-  private void recheckCongestion(Backpressure congested, Runnable resume, long generation) {
+  private void recheckCongestion(
+      Backpressure congested, BooleanSupplier readAnyway, Runnable resume, long generation) {
     channel
         .eventLoop()
         .schedule(
@@ -127,8 +131,8 @@ final class ReadThrottle {
               if (generation != congestedPauses || (reasons & CONGESTED) == 0) {
                 return; // resumed already, or a newer pause has its own check
               }
-              if (channel.isActive() && congested.isCongested()) {
-                recheckCongestion(congested, resume, generation);
+              if (channel.isActive() && congested.isCongested() && !readAnyway.getAsBoolean()) {
+                recheckCongestion(congested, readAnyway, resume, generation);
               } else {
                 resume.run();
               }

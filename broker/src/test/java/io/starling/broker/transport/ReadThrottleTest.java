@@ -47,7 +47,7 @@ class ReadThrottleTest {
     AtomicReference<Runnable> drained = new AtomicReference<>();
     Backpressure congested = drained::set;
     throttle.pauseWhileUnwritable();
-    throttle.pauseUntilDrained(congested);
+    throttle.pauseUntilDrained(congested, () -> false);
     drained.get().run(); // the subscribers caught up
     advanceMillis(1_000); // and the one-second recheck passed
     assertThat(isReading()).isFalse();
@@ -123,16 +123,38 @@ class ReadThrottleTest {
             return congestedNow.get();
           }
         };
-    throttle.pauseUntilDrained(congested);
+    throttle.pauseUntilDrained(congested, () -> false);
     advanceMillis(5_000);
     assertThat(isReading()).as("still congested after 5 s").isFalse();
     drained.get().run();
     advanceMillis(0);
     assertThat(isReading()).isTrue();
 
-    throttle.pauseUntilDrained(congested);
+    throttle.pauseUntilDrained(congested, () -> false);
     congestedNow.set(false); // drained, but the wake-up never comes
     advanceMillis(1_000);
     assertThat(isReading()).as("the recheck resumes reading").isTrue();
+  }
+
+  /** A client whose own session waits for its acknowledgements is read again within a second. */
+  @Test
+  void aCongestionPauseEndsWhenTheClientsOwnSessionWaitsForIt() {
+    AtomicBoolean ownCongested = new AtomicBoolean();
+    Backpressure congested =
+        new Backpressure() {
+          @Override
+          public void whenDrained(Runnable resume) {}
+
+          @Override
+          public boolean isCongested() {
+            return true;
+          }
+        };
+    throttle.pauseUntilDrained(congested, ownCongested::get);
+    advanceMillis(2_000);
+    assertThat(isReading()).isFalse();
+    ownCongested.set(true);
+    advanceMillis(1_000);
+    assertThat(isReading()).isTrue();
   }
 }
