@@ -75,7 +75,7 @@ start_broker() { # name port
 listener $2 127.0.0.1
 allow_anonymous true
 set_tcp_nodelay true
-max_inflight_messages 32
+max_inflight_messages 1024
 max_queued_messages 1000
 persistence false
 EOF
