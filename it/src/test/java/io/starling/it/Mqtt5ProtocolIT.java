@@ -60,17 +60,7 @@ class Mqtt5ProtocolIT {
   @BeforeAll
   static void startBroker() {
     Protocol p = new Protocol(2, true, ALIAS_MAX, RECEIVE_MAX, 3600, 65535, "", "", false);
-    Limits l = Limits.DEFAULT;
-    Limits limits =
-        new Limits(
-            l.maxConnections(),
-            MAX_PACKET,
-            l.maxInflightMessages(),
-            l.maxQueuedMessages(),
-            l.queueOverflow(),
-            l.maxTopicLevels(),
-            l.connectTimeoutSeconds(),
-            l.queueQos0WhileOffline());
+    Limits limits = Limits.builder().maxPacketSizeBytes(MAX_PACKET).build();
     broker =
         TestBroker.start(
             BrokerConfig.defaults()

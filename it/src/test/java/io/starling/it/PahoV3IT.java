@@ -460,17 +460,14 @@ class PahoV3IT {
 
   @Test
   void limitsGiveTheSpecifiedAnswers() throws Exception {
-    BrokerConfig.Limits d = BrokerConfig.Limits.DEFAULT;
     BrokerConfig.Limits tight =
-        new BrokerConfig.Limits(
-            2,
-            4096,
-            2,
-            3,
-            BrokerConfig.QueueOverflow.DROP_NEW,
-            4,
-            d.connectTimeoutSeconds(),
-            false);
+        BrokerConfig.Limits.builder()
+            .maxConnections(2)
+            .maxPacketSizeBytes(4096)
+            .maxInflightMessages(2)
+            .maxQueuedMessages(3)
+            .maxTopicLevels(4)
+            .build();
     try (Broker small = TestBroker.start(BrokerConfig.defaults().withLimits(tight))) {
       int p = small.port();
       List<RawClient> raws = new CopyOnWriteArrayList<>();
@@ -509,10 +506,13 @@ class PahoV3IT {
 
   @Test
   void aFullQueueDropsNewMessagesAndCountsThem() throws Exception {
-    BrokerConfig.Limits d = BrokerConfig.Limits.DEFAULT;
     BrokerConfig.Limits tight =
-        new BrokerConfig.Limits(
-            100, d.maxPacketSizeBytes(), 2, 3, BrokerConfig.QueueOverflow.DROP_NEW, 16, 10, false);
+        BrokerConfig.Limits.builder()
+            .maxConnections(100)
+            .maxInflightMessages(2)
+            .maxQueuedMessages(3)
+            .maxTopicLevels(16)
+            .build();
     try (Broker small = TestBroker.start(BrokerConfig.defaults().withLimits(tight))) {
       String id = uniqueId("queue");
       try (RawClient sub = RawClient.connect(small.port())) {

@@ -129,8 +129,11 @@ class QosUnderLoadIT {
     int timeoutSeconds = 2;
     int total = 300;
     Limits limits =
-        new Limits(100_000, 1 << 20, 10, 100, BrokerConfig.QueueOverflow.DROP_NEW, 128, 10, false)
-            .withSlowSubscriberTimeoutSeconds(timeoutSeconds);
+        Limits.builder()
+            .maxInflightMessages(10)
+            .maxQueuedMessages(100)
+            .slowSubscriberTimeoutSeconds(timeoutSeconds)
+            .build();
     Broker broker = TestBroker.start(BrokerConfig.defaults().withLimits(limits));
     String clientId = uniqueId("stalled");
     Set<Integer> seen = new HashSet<>();

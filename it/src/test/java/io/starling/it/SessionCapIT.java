@@ -54,7 +54,8 @@ class SessionCapIT {
   @Test
   void aConnectThatWouldCreateASessionOverTheCapIsRefused() throws Exception {
     BrokerConfig config = BrokerConfig.defaults().withSys(new BrokerConfig.Sys(1));
-    broker = TestBroker.start(config.withLimits(config.limits().withMaxSessions(3)));
+    broker =
+        TestBroker.start(config.withLimits(config.limits().toBuilder().maxSessions(3).build()));
     int port = broker.port();
     for (String id : new String[] {"cap-1", "cap-2", "cap-3"}) {
       connected(port, id, false, null, null, false).close(); // offline persistent sessions

@@ -313,33 +313,22 @@ public record BrokerConfig(
             QueueOverflow.DROP_NEW,
             128,
             10,
-            false);
+            false,
+            DEFAULT_MAX_SESSIONS,
+            DEFAULT_MAX_QUEUED_BYTES,
+            DEFAULT_MAX_RETAINED_MESSAGES,
+            DEFAULT_MAX_RETAINED_BYTES,
+            DEFAULT_MAX_SUBSCRIPTION_BYTES,
+            DEFAULT_SLOW_SUBSCRIBER_TIMEOUT_SECONDS);
 
-    /** Limits with the broker-wide caps of issue #15 (sessions, state) at their defaults. */
-    public Limits(
-        int maxConnections,
-        int maxPacketSizeBytes,
-        int maxInflightMessages,
-        int maxQueuedMessages,
-        QueueOverflow queueOverflow,
-        int maxTopicLevels,
-        int connectTimeoutSeconds,
-        boolean queueQos0WhileOffline) {
-      this(
-          maxConnections,
-          maxPacketSizeBytes,
-          maxInflightMessages,
-          maxQueuedMessages,
-          queueOverflow,
-          maxTopicLevels,
-          connectTimeoutSeconds,
-          queueQos0WhileOffline,
-          DEFAULT_MAX_SESSIONS,
-          DEFAULT_MAX_QUEUED_BYTES,
-          DEFAULT_MAX_RETAINED_MESSAGES,
-          DEFAULT_MAX_RETAINED_BYTES,
-          DEFAULT_MAX_SUBSCRIPTION_BYTES,
-          DEFAULT_SLOW_SUBSCRIBER_TIMEOUT_SECONDS);
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+      return DEFAULT.toBuilder();
+    }
+
+    /** A builder starting from these limits, to change some of them. */
+    public Builder toBuilder() {
+      return new Builder(this);
     }
 
     public Limits {
@@ -368,150 +357,132 @@ public record BrokerConfig(
       }
     }
 
-    /** Limits with {@code slow_subscriber_timeout_seconds} at its default. */
-    public Limits(
-        int maxConnections,
-        int maxPacketSizeBytes,
-        int maxInflightMessages,
-        int maxQueuedMessages,
-        QueueOverflow queueOverflow,
-        int maxTopicLevels,
-        int connectTimeoutSeconds,
-        boolean queueQos0WhileOffline,
-        int maxSessions,
-        long maxQueuedBytes,
-        long maxRetainedMessages,
-        long maxRetainedBytes,
-        long maxSubscriptionBytes) {
-      this(
-          maxConnections,
-          maxPacketSizeBytes,
-          maxInflightMessages,
-          maxQueuedMessages,
-          queueOverflow,
-          maxTopicLevels,
-          connectTimeoutSeconds,
-          queueQos0WhileOffline,
-          maxSessions,
-          maxQueuedBytes,
-          maxRetainedMessages,
-          maxRetainedBytes,
-          maxSubscriptionBytes,
-          DEFAULT_SLOW_SUBSCRIBER_TIMEOUT_SECONDS);
-    }
+    /**
+     * Limits to build from others, changing some: {@code
+     * limits.toBuilder().maxSessions(3).build()}. {@link #build} checks them as the record's
+     * constructor does.
+     */
+    public static final class Builder {
+      private int maxConnections;
+      private int maxPacketSizeBytes;
+      private int maxInflightMessages;
+      private int maxQueuedMessages;
+      private QueueOverflow queueOverflow;
+      private int maxTopicLevels;
+      private int connectTimeoutSeconds;
+      private boolean queueQos0WhileOffline;
+      private int maxSessions;
+      private long maxQueuedBytes;
+      private long maxRetainedMessages;
+      private long maxRetainedBytes;
+      private long maxSubscriptionBytes;
+      private int slowSubscriberTimeoutSeconds;
 
-    /** A copy with another slow-subscriber timeout (0: never disconnect). */
-    public Limits withSlowSubscriberTimeoutSeconds(int seconds) {
-      return new Limits(
-          maxConnections,
-          maxPacketSizeBytes,
-          maxInflightMessages,
-          maxQueuedMessages,
-          queueOverflow,
-          maxTopicLevels,
-          connectTimeoutSeconds,
-          queueQos0WhileOffline,
-          maxSessions,
-          maxQueuedBytes,
-          maxRetainedMessages,
-          maxRetainedBytes,
-          maxSubscriptionBytes,
-          seconds);
-    }
+      private Builder(Limits from) {
+        maxConnections = from.maxConnections;
+        maxPacketSizeBytes = from.maxPacketSizeBytes;
+        maxInflightMessages = from.maxInflightMessages;
+        maxQueuedMessages = from.maxQueuedMessages;
+        queueOverflow = from.queueOverflow;
+        maxTopicLevels = from.maxTopicLevels;
+        connectTimeoutSeconds = from.connectTimeoutSeconds;
+        queueQos0WhileOffline = from.queueQos0WhileOffline;
+        maxSessions = from.maxSessions;
+        maxQueuedBytes = from.maxQueuedBytes;
+        maxRetainedMessages = from.maxRetainedMessages;
+        maxRetainedBytes = from.maxRetainedBytes;
+        maxSubscriptionBytes = from.maxSubscriptionBytes;
+        slowSubscriberTimeoutSeconds = from.slowSubscriberTimeoutSeconds;
+      }
 
-    /** A copy with another {@code max_sessions}. */
-    public Limits withMaxSessions(int maxSessions) {
-      return new Limits(
-          maxConnections,
-          maxPacketSizeBytes,
-          maxInflightMessages,
-          maxQueuedMessages,
-          queueOverflow,
-          maxTopicLevels,
-          connectTimeoutSeconds,
-          queueQos0WhileOffline,
-          maxSessions,
-          maxQueuedBytes,
-          maxRetainedMessages,
-          maxRetainedBytes,
-          maxSubscriptionBytes,
-          slowSubscriberTimeoutSeconds);
-    }
+      public Builder maxConnections(int value) {
+        maxConnections = value;
+        return this;
+      }
 
-    /** A copy with another per-session queue bound in bytes. */
-    public Limits withMaxQueuedBytes(long maxQueuedBytes) {
-      return new Limits(
-          maxConnections,
-          maxPacketSizeBytes,
-          maxInflightMessages,
-          maxQueuedMessages,
-          queueOverflow,
-          maxTopicLevels,
-          connectTimeoutSeconds,
-          queueQos0WhileOffline,
-          maxSessions,
-          maxQueuedBytes,
-          maxRetainedMessages,
-          maxRetainedBytes,
-          maxSubscriptionBytes,
-          slowSubscriberTimeoutSeconds);
-    }
+      public Builder maxPacketSizeBytes(int value) {
+        maxPacketSizeBytes = value;
+        return this;
+      }
 
-    /** A copy with other bounds on the retained messages. */
-    public Limits withRetained(long maxRetainedMessages, long maxRetainedBytes) {
-      return new Limits(
-          maxConnections,
-          maxPacketSizeBytes,
-          maxInflightMessages,
-          maxQueuedMessages,
-          queueOverflow,
-          maxTopicLevels,
-          connectTimeoutSeconds,
-          queueQos0WhileOffline,
-          maxSessions,
-          maxQueuedBytes,
-          maxRetainedMessages,
-          maxRetainedBytes,
-          maxSubscriptionBytes,
-          slowSubscriberTimeoutSeconds);
-    }
+      public Builder maxInflightMessages(int value) {
+        maxInflightMessages = value;
+        return this;
+      }
 
-    /** A copy with another bound on one client's topic filter bytes. */
-    public Limits withMaxSubscriptionBytes(long maxSubscriptionBytes) {
-      return new Limits(
-          maxConnections,
-          maxPacketSizeBytes,
-          maxInflightMessages,
-          maxQueuedMessages,
-          queueOverflow,
-          maxTopicLevels,
-          connectTimeoutSeconds,
-          queueQos0WhileOffline,
-          maxSessions,
-          maxQueuedBytes,
-          maxRetainedMessages,
-          maxRetainedBytes,
-          maxSubscriptionBytes,
-          slowSubscriberTimeoutSeconds);
-    }
+      public Builder maxQueuedMessages(int value) {
+        maxQueuedMessages = value;
+        return this;
+      }
 
-    /** A copy with another topic-level limit. */
-    public Limits withMaxTopicLevels(int maxTopicLevels) {
-      return new Limits(
-          maxConnections,
-          maxPacketSizeBytes,
-          maxInflightMessages,
-          maxQueuedMessages,
-          queueOverflow,
-          maxTopicLevels,
-          connectTimeoutSeconds,
-          queueQos0WhileOffline,
-          maxSessions,
-          maxQueuedBytes,
-          maxRetainedMessages,
-          maxRetainedBytes,
-          maxSubscriptionBytes,
-          slowSubscriberTimeoutSeconds);
+      public Builder queueOverflow(QueueOverflow value) {
+        queueOverflow = value;
+        return this;
+      }
+
+      public Builder maxTopicLevels(int value) {
+        maxTopicLevels = value;
+        return this;
+      }
+
+      public Builder connectTimeoutSeconds(int value) {
+        connectTimeoutSeconds = value;
+        return this;
+      }
+
+      public Builder queueQos0WhileOffline(boolean value) {
+        queueQos0WhileOffline = value;
+        return this;
+      }
+
+      public Builder maxSessions(int value) {
+        maxSessions = value;
+        return this;
+      }
+
+      public Builder maxQueuedBytes(long value) {
+        maxQueuedBytes = value;
+        return this;
+      }
+
+      public Builder maxRetainedMessages(long value) {
+        maxRetainedMessages = value;
+        return this;
+      }
+
+      public Builder maxRetainedBytes(long value) {
+        maxRetainedBytes = value;
+        return this;
+      }
+
+      public Builder maxSubscriptionBytes(long value) {
+        maxSubscriptionBytes = value;
+        return this;
+      }
+
+      public Builder slowSubscriberTimeoutSeconds(int value) {
+        slowSubscriberTimeoutSeconds = value;
+        return this;
+      }
+
+      /** The limits, checked (an {@link IllegalArgumentException} names the bad key). */
+      public Limits build() {
+        return new Limits(
+            maxConnections,
+            maxPacketSizeBytes,
+            maxInflightMessages,
+            maxQueuedMessages,
+            queueOverflow,
+            maxTopicLevels,
+            connectTimeoutSeconds,
+            queueQos0WhileOffline,
+            maxSessions,
+            maxQueuedBytes,
+            maxRetainedMessages,
+            maxRetainedBytes,
+            maxSubscriptionBytes,
+            slowSubscriberTimeoutSeconds);
+      }
     }
 
     private static void positive(long value, String key) {

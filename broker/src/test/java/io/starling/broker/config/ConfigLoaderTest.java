@@ -108,7 +108,7 @@ class ConfigLoaderTest {
             () -> ConfigLoader.parse("mqtt:\n  persistent_session_expiry_seconds: 0\n", "t"))
         .hasMessageContaining("t:2")
         .hasMessageContaining("mqtt.persistent_session_expiry_seconds");
-    assertThatThrownBy(() -> Limits.DEFAULT.withMaxSubscriptionBytes(0))
+    assertThatThrownBy(() -> Limits.DEFAULT.toBuilder().maxSubscriptionBytes(0).build())
         .hasMessageContaining("limits.max_subscription_bytes");
   }
 
@@ -126,7 +126,7 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("t:2")
         .hasMessageContaining("limits.slow_subscriber_timeout_seconds");
-    assertThatThrownBy(() -> Limits.DEFAULT.withSlowSubscriberTimeoutSeconds(-1))
+    assertThatThrownBy(() -> Limits.DEFAULT.toBuilder().slowSubscriberTimeoutSeconds(-1).build())
         .hasMessageContaining("limits.slow_subscriber_timeout_seconds");
   }
 

@@ -39,7 +39,7 @@ class SessionKeysConfigTest {
                 ConfigLoader.parse("security:\n  allow_takeover_by_other_user: maybe\n", "t.yaml"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("security.allow_takeover_by_other_user");
-    assertThatThrownBy(() -> BrokerConfig.Limits.DEFAULT.withMaxSessions(0))
+    assertThatThrownBy(() -> BrokerConfig.Limits.DEFAULT.toBuilder().maxSessions(0).build())
         .hasMessageContaining("limits.max_sessions");
   }
 }

@@ -124,7 +124,7 @@ class RetainedStoreTest {
   }
 
   private static Limits caps(long messages, long bytes) {
-    return Limits.DEFAULT.withRetained(messages, bytes);
+    return Limits.DEFAULT.toBuilder().maxRetainedMessages(messages).maxRetainedBytes(bytes).build();
   }
 
   @Test

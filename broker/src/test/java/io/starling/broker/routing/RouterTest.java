@@ -152,17 +152,8 @@ class RouterTest {
 
   @Test
   void aSubscriberThatFallsBehindSlowsItsPublishersInsteadOfLosingMessages() throws Exception {
-    BrokerConfig.Limits d = BrokerConfig.Limits.DEFAULT;
     BrokerConfig.Limits small =
-        new BrokerConfig.Limits(
-            d.maxConnections(),
-            d.maxPacketSizeBytes(),
-            1,
-            10,
-            d.queueOverflow(),
-            d.maxTopicLevels(),
-            d.connectTimeoutSeconds(),
-            false);
+        BrokerConfig.Limits.builder().maxInflightMessages(1).maxQueuedMessages(10).build();
     Recorder r = new Recorder(subscriberLoop);
     Session s = new Session("slow", subscriberLoop, small, new BrokerStats());
     subscriberLoop.submit(() -> s.attach(r, false)).get();

@@ -18,16 +18,7 @@ class OutboundQueueTest {
   private final List<String> discarded = new ArrayList<>();
 
   private static Limits limits(int max, QueueOverflow overflow) {
-    Limits d = Limits.DEFAULT;
-    return new Limits(
-        d.maxConnections(),
-        d.maxPacketSizeBytes(),
-        d.maxInflightMessages(),
-        max,
-        overflow,
-        d.maxTopicLevels(),
-        d.connectTimeoutSeconds(),
-        d.queueQos0WhileOffline());
+    return Limits.builder().maxQueuedMessages(max).queueOverflow(overflow).build();
   }
 
   private static OutboundMessage message(String topic) {
@@ -95,7 +86,7 @@ class OutboundQueueTest {
   }
 
   private static Limits bytesLimits(long maxBytes, QueueOverflow overflow) {
-    return limits(1000, overflow).withMaxQueuedBytes(maxBytes);
+    return limits(1000, overflow).toBuilder().maxQueuedBytes(maxBytes).build();
   }
 
   private void add(OutboundQueue q, OutboundMessage m) {

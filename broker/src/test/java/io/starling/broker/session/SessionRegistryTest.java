@@ -30,7 +30,8 @@ class SessionRegistryTest {
   @Test
   void newSessionsStopAtTheCapAndExistingOnesAreStillFound() throws Exception {
     BrokerStats stats = new BrokerStats();
-    SessionRegistry r = new SessionRegistry(Limits.DEFAULT.withMaxSessions(100), stats);
+    SessionRegistry r =
+        new SessionRegistry(Limits.DEFAULT.toBuilder().maxSessions(100).build(), stats);
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       List<Callable<Integer>> tasks = new ArrayList<>();

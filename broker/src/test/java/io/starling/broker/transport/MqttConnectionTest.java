@@ -180,17 +180,7 @@ class MqttConnectionTest {
     TestBroker(int maxConnections, Security security) {
       BrokerConfig d = BrokerConfig.defaults();
       BrokerConfig.Limits l = d.limits();
-      this.config =
-          d.withLimits(
-              new BrokerConfig.Limits(
-                  maxConnections,
-                  l.maxPacketSizeBytes(),
-                  l.maxInflightMessages(),
-                  l.maxQueuedMessages(),
-                  l.queueOverflow(),
-                  l.maxTopicLevels(),
-                  l.connectTimeoutSeconds(),
-                  l.queueQos0WhileOffline()));
+      this.config = d.withLimits(l.toBuilder().maxConnections(maxConnections).build());
       this.subscriptions = new Subscriptions(router, stats, l.maxTopicLevels(), QoS.EXACTLY_ONCE);
       this.lifecycle =
           new SessionLifecycle(

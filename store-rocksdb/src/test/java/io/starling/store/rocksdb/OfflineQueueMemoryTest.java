@@ -44,15 +44,11 @@ class OfflineQueueMemoryTest {
         BrokerConfig.defaults()
             .withSys(new BrokerConfig.Sys(0))
             .withLimits(
-                new BrokerConfig.Limits(
-                    1000,
-                    1 << 20,
-                    32,
-                    100_000,
-                    BrokerConfig.QueueOverflow.DROP_NEW,
-                    128,
-                    10,
-                    false))
+                BrokerConfig.Limits.builder()
+                    .maxConnections(1000)
+                    .maxInflightMessages(32)
+                    .maxQueuedMessages(100_000)
+                    .build())
             .withPersistence(
                 PersistenceConfig.DISABLED
                     .withDataDir(dir.resolve("data"))
