@@ -103,111 +103,170 @@ public record SecurityConfig(
   /** A copy with another authenticator chain and files, for tests and embedding. */
   public SecurityConfig with(
       Boolean allowAnonymous, List<String> authenticators, Path passwordFile, Path aclFile) {
-    return new SecurityConfig(
-        allowAnonymous,
-        authenticators,
-        passwordFile,
-        aclFile,
-        reloadIntervalSeconds,
-        authThreads,
-        authTimeoutMillis,
-        authQueueSize,
-        authQueuePerAddress,
-        authCacheSeconds,
-        jwt,
-        plugins,
-        allowTakeoverByOtherUser);
+    return toBuilder()
+        .allowAnonymous(allowAnonymous)
+        .authenticators(authenticators)
+        .passwordFile(passwordFile)
+        .aclFile(aclFile)
+        .build();
   }
 
   /** A copy with other JWT settings. */
   public SecurityConfig withJwt(Jwt jwt) {
-    return new SecurityConfig(
-        allowAnonymous,
-        authenticators,
-        passwordFile,
-        aclFile,
-        reloadIntervalSeconds,
-        authThreads,
-        authTimeoutMillis,
-        authQueueSize,
-        authQueuePerAddress,
-        authCacheSeconds,
-        jwt,
-        plugins,
-        allowTakeoverByOtherUser);
+    return toBuilder().jwt(jwt).build();
   }
 
   /** A copy with other timing settings. */
   public SecurityConfig withTiming(
       int reloadIntervalSeconds, int authThreads, int authTimeoutMillis, int authCacheSeconds) {
-    return new SecurityConfig(
-        allowAnonymous,
-        authenticators,
-        passwordFile,
-        aclFile,
-        reloadIntervalSeconds,
-        authThreads,
-        authTimeoutMillis,
-        authQueueSize,
-        authQueuePerAddress,
-        authCacheSeconds,
-        jwt,
-        plugins,
-        allowTakeoverByOtherUser);
+    return toBuilder()
+        .reloadIntervalSeconds(reloadIntervalSeconds)
+        .authThreads(authThreads)
+        .authTimeoutMillis(authTimeoutMillis)
+        .authCacheSeconds(authCacheSeconds)
+        .build();
   }
 
   /** A copy with another authentication queue: its size, and each address's share of it. */
   public SecurityConfig withAuthQueue(int authQueueSize, int authQueuePerAddress) {
-    return new SecurityConfig(
-        allowAnonymous,
-        authenticators,
-        passwordFile,
-        aclFile,
-        reloadIntervalSeconds,
-        authThreads,
-        authTimeoutMillis,
-        authQueueSize,
-        authQueuePerAddress,
-        authCacheSeconds,
-        jwt,
-        plugins,
-        allowTakeoverByOtherUser);
+    return toBuilder()
+        .authQueueSize(authQueueSize)
+        .authQueuePerAddress(authQueuePerAddress)
+        .build();
   }
 
   /** A copy that allows or forbids taking over another user's session. */
   public SecurityConfig withTakeoverByOtherUser(boolean allow) {
-    return new SecurityConfig(
-        allowAnonymous,
-        authenticators,
-        passwordFile,
-        aclFile,
-        reloadIntervalSeconds,
-        authThreads,
-        authTimeoutMillis,
-        authQueueSize,
-        authQueuePerAddress,
-        authCacheSeconds,
-        jwt,
-        plugins,
-        allow);
+    return toBuilder().allowTakeoverByOtherUser(allow).build();
   }
 
   /** A copy with options for custom authenticators. */
   public SecurityConfig withPlugins(Map<String, Map<String, String>> plugins) {
-    return new SecurityConfig(
-        allowAnonymous,
-        authenticators,
-        passwordFile,
-        aclFile,
-        reloadIntervalSeconds,
-        authThreads,
-        authTimeoutMillis,
-        authQueueSize,
-        authQueuePerAddress,
-        authCacheSeconds,
-        jwt,
-        plugins,
-        allowTakeoverByOtherUser);
+    return toBuilder().plugins(plugins).build();
+  }
+
+  /** A builder starting from these settings, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * Security settings built from others, changing some. {@link #build} checks them as the record's
+   * constructor does.
+   */
+  public static final class Builder {
+    private Boolean allowAnonymous;
+    private List<String> authenticators;
+    private Path passwordFile;
+    private Path aclFile;
+    private int reloadIntervalSeconds;
+    private int authThreads;
+    private int authTimeoutMillis;
+    private int authQueueSize;
+    private int authQueuePerAddress;
+    private int authCacheSeconds;
+    private Jwt jwt;
+    private Map<String, Map<String, String>> plugins;
+    private boolean allowTakeoverByOtherUser;
+
+    private Builder(SecurityConfig from) {
+      allowAnonymous = from.allowAnonymous;
+      authenticators = from.authenticators;
+      passwordFile = from.passwordFile;
+      aclFile = from.aclFile;
+      reloadIntervalSeconds = from.reloadIntervalSeconds;
+      authThreads = from.authThreads;
+      authTimeoutMillis = from.authTimeoutMillis;
+      authQueueSize = from.authQueueSize;
+      authQueuePerAddress = from.authQueuePerAddress;
+      authCacheSeconds = from.authCacheSeconds;
+      jwt = from.jwt;
+      plugins = from.plugins;
+      allowTakeoverByOtherUser = from.allowTakeoverByOtherUser;
+    }
+
+    public Builder allowAnonymous(Boolean value) {
+      allowAnonymous = value;
+      return this;
+    }
+
+    public Builder authenticators(List<String> value) {
+      authenticators = value;
+      return this;
+    }
+
+    public Builder passwordFile(Path value) {
+      passwordFile = value;
+      return this;
+    }
+
+    public Builder aclFile(Path value) {
+      aclFile = value;
+      return this;
+    }
+
+    public Builder reloadIntervalSeconds(int value) {
+      reloadIntervalSeconds = value;
+      return this;
+    }
+
+    public Builder authThreads(int value) {
+      authThreads = value;
+      return this;
+    }
+
+    public Builder authTimeoutMillis(int value) {
+      authTimeoutMillis = value;
+      return this;
+    }
+
+    public Builder authQueueSize(int value) {
+      authQueueSize = value;
+      return this;
+    }
+
+    public Builder authQueuePerAddress(int value) {
+      authQueuePerAddress = value;
+      return this;
+    }
+
+    public Builder authCacheSeconds(int value) {
+      authCacheSeconds = value;
+      return this;
+    }
+
+    public Builder jwt(Jwt value) {
+      jwt = value;
+      return this;
+    }
+
+    public Builder plugins(Map<String, Map<String, String>> value) {
+      plugins = value;
+      return this;
+    }
+
+    public Builder allowTakeoverByOtherUser(boolean value) {
+      allowTakeoverByOtherUser = value;
+      return this;
+    }
+
+    /** The settings, checked (an {@link IllegalArgumentException} names the bad key). */
+    public SecurityConfig build() {
+      return new SecurityConfig(
+          allowAnonymous,
+          authenticators,
+          passwordFile,
+          aclFile,
+          reloadIntervalSeconds,
+          authThreads,
+          authTimeoutMillis,
+          authQueueSize,
+          authQueuePerAddress,
+          authCacheSeconds,
+          jwt,
+          plugins,
+          allowTakeoverByOtherUser);
+    }
   }
 
   /**
