@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * matching retained messages again and does not interrupt the flow of messages (3.1.1
  * [MQTT-3.8.4-3]; 5.0 [MQTT-3.8.4-3] and, with Retain Handling 0, [MQTT-3.8.4-4]): a subscriber
  * re-subscribes to its filter again and again while a publisher sends a numbered QoS 1 stream to
- * it, and gets every number, in order [MQTT-4.6.0-5] (5.0 [MQTT-4.6.0-6]), and the retained
- * message once per SUBSCRIBE.
+ * it, and gets every number, in order [MQTT-4.6.0-5] (5.0 [MQTT-4.6.0-6]), and the retained message
+ * once per SUBSCRIBE.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ResubscribeIT {
@@ -147,7 +147,9 @@ class ResubscribeIT {
           .isEqualTo(MESSAGES);
       assertThat(order).as("in the order published").isSorted();
       assertThat(subAcks).isEqualTo(subscribes);
-      assertThat(retainedCopies).as("the retained message once per SUBSCRIBE").isEqualTo(subscribes);
+      assertThat(retainedCopies)
+          .as("the retained message once per SUBSCRIBE")
+          .isEqualTo(subscribes);
     }
   }
 
