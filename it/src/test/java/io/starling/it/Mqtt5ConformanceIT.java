@@ -357,6 +357,14 @@ class Mqtt5ConformanceIT {
     PubAck refused = c.read(PubAck.class);
     assertThat(refused.reasonCode()).isEqualTo(ReasonCode.NOT_AUTHORIZED);
     assertThat(refused.properties().isEmpty()).isTrue();
+    c.send(publish5("$SYS/c5/mine", "x", QoS.EXACTLY_ONCE, 2, Properties.EMPTY));
+    PubRec refusedRec = c.read(PubRec.class);
+    assertThat(refusedRec.reasonCode()).isEqualTo(ReasonCode.NOT_AUTHORIZED);
+    assertThat(refusedRec.properties().isEmpty()).isTrue();
+    c.send(PubRel.of(77)); // an id the broker does not hold
+    PubComp unknown = c.read(PubComp.class);
+    assertThat(unknown.reasonCode()).isEqualTo(ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+    assertThat(unknown.properties().isEmpty()).isTrue();
 
     RawClient small = raw();
     small.send(connect5(ItSupport.uniqueId("small"), props(PropertyId.MAXIMUM_PACKET_SIZE, 64L)));
@@ -365,6 +373,50 @@ class Mqtt5ConformanceIT {
     Disconnect d = small.read(Disconnect.class);
     assertThat(d.reasonCode()).isEqualTo(ReasonCode.TOPIC_ALIAS_INVALID);
     assertThat(d.properties().contains(PropertyId.REASON_STRING)).isFalse();
+  }
+
+  @Test
+  void aFailedPubAckPubRecOrPubCompSaysWhyInAReasonStringWithinTheClientsMaximum()
+      throws IOException {
+    // Request Problem Information is 1 when absent: a refusal says why [MQTT-3.1.2-29]; the text
+    // is the broker's own, never the client's topic.
+    RawClient c = connected("why");
+    c.send(publish5("$SYS/c5/why", "x", QoS.AT_LEAST_ONCE, 1, Properties.EMPTY));
+    PubAck refused = c.read(PubAck.class);
+    assertThat(refused.reasonCode()).isEqualTo(ReasonCode.NOT_AUTHORIZED);
+    assertThat(refused.properties().stringValue(PropertyId.REASON_STRING))
+        .hasValue("topics starting with $ are reserved for the broker");
+    c.send(publish5("$SYS/c5/why", "x", QoS.EXACTLY_ONCE, 2, Properties.EMPTY));
+    PubRec refusedRec = c.read(PubRec.class);
+    assertThat(refusedRec.reasonCode()).isEqualTo(ReasonCode.NOT_AUTHORIZED);
+    assertThat(refusedRec.properties().stringValue(PropertyId.REASON_STRING))
+        .hasValue("topics starting with $ are reserved for the broker");
+    c.send(PubRel.of(77));
+    PubComp unknown = c.read(PubComp.class);
+    assertThat(unknown.reasonCode()).isEqualTo(ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+    assertThat(unknown.properties().stringValue(PropertyId.REASON_STRING)).isPresent();
+    // A successful acknowledgement carries none.
+    c.send(publish5("c5/why/ok", "x", QoS.AT_LEAST_ONCE, 3, Properties.EMPTY));
+    assertThat(c.read(PubAck.class).properties().isEmpty()).isTrue();
+
+    // 40 bytes hold the CONNACK and a bare PUBACK (6 bytes), not one with the 50-character
+    // Reason String (59 bytes): it is left out, the PUBACK still goes [MQTT-3.4.2-2].
+    RawClient small = raw();
+    small.send(
+        connect5(ItSupport.uniqueId("why-small"), props(PropertyId.MAXIMUM_PACKET_SIZE, 40L)));
+    small.read(ConnAck.class);
+    small.send(publish5("$SYS/c5/why", "x", QoS.AT_LEAST_ONCE, 1, Properties.EMPTY));
+    PubAck bare = small.read(PubAck.class);
+    assertThat(bare.reasonCode()).isEqualTo(ReasonCode.NOT_AUTHORIZED);
+    assertThat(bare.properties().isEmpty()).isTrue();
+    small.send(publish5("$SYS/c5/why", "x", QoS.EXACTLY_ONCE, 2, Properties.EMPTY));
+    PubRec bareRec = small.read(PubRec.class); // 59 bytes with its Reason String [MQTT-3.5.2-2]
+    assertThat(bareRec.reasonCode()).isEqualTo(ReasonCode.NOT_AUTHORIZED);
+    assertThat(bareRec.properties().isEmpty()).isTrue();
+    small.send(PubRel.of(77));
+    PubComp bareComp = small.read(PubComp.class); // 53 bytes with its Reason String [MQTT-3.7.2-2]
+    assertThat(bareComp.reasonCode()).isEqualTo(ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+    assertThat(bareComp.properties().isEmpty()).isTrue();
   }
 
   // ---- sessions -----------------------------------------------------------------------------

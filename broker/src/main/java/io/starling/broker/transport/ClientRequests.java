@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
 final class ClientRequests {
   private static final Logger log = LoggerFactory.getLogger(ClientRequests.class);
 
+  /** The Reason String of PUBCOMP 0x92 (a PUBREL for an id the broker does not hold). */
+  private static final Properties UNKNOWN_ID =
+      Properties.builder()
+          .add(PropertyId.REASON_STRING, "no QoS 2 message with this packet identifier")
+          .build();
+
   private final ConnectionState state;
 
   ClientRequests(ConnectionState state) {
@@ -69,7 +75,7 @@ final class ClientRequests {
     if (!withinPublishRate(p)) {
       return;
     }
-    ReasonCode refusal = refusal(topic);
+    Refusal refusal = refusal(topic);
     if (refusal == null && p.retained()) {
       refusal = retainedRefusal(p, topic);
     }
@@ -80,29 +86,62 @@ final class ClientRequests {
         }
       }
       case AT_LEAST_ONCE -> {
-        ReasonCode outcome = refusal != null ? refusal : routeOutcome(p, topic);
-        state.acks().write(new PubAck(p.packetId(), outcome, Properties.EMPTY));
+        ReasonCode outcome = refusal != null ? refusal.code : routeOutcome(p, topic);
+        state.acks().write(new PubAck(p.packetId(), outcome, problemInformation(outcome, refusal)));
       }
       case EXACTLY_ONCE -> {
         ReasonCode outcome = routeFirstReceipt(p, topic, refusal);
-        state.acks().write(new PubRec(p.packetId(), outcome, Properties.EMPTY));
+        state.acks().write(new PubRec(p.packetId(), outcome, problemInformation(outcome, refusal)));
       }
     }
   }
 
+  /**
+   * Why the broker refuses a PUBLISH before routing it: the reason code of its PUBACK/PUBREC and a
+   * Reason String that says which rule refused it. The text is fixed (never the client's bytes) and
+   * its property made once.
+   */
+  private enum Refusal {
+    SYS_TOPIC(ReasonCode.NOT_AUTHORIZED, "topics starting with $ are reserved for the broker"),
+    DENIED(ReasonCode.NOT_AUTHORIZED, "not authorized to publish to this topic"),
+    RETAINED_FULL(ReasonCode.QUOTA_EXCEEDED, "the broker holds its maximum of retained messages"),
+    BY_EXTENSION(null, "refused by an extension");
+
+    final ReasonCode code;
+    final Properties reasonString;
+
+    Refusal(ReasonCode code, String why) {
+      this.code = code;
+      this.reasonString = Properties.builder().add(PropertyId.REASON_STRING, why).build();
+    }
+  }
+
+  /**
+   * The properties of a PUBACK or PUBREC with {@code outcome}: for a failure (0x80 and above), the
+   * Reason String of {@code refusal} (of an extension's refusal when null), unless the client asked
+   * for no problem information [MQTT-3.1.2-29]; 3.1.1 has no properties. A client's Maximum Packet
+   * Size too small for it makes the writer leave it out [MQTT-3.1.2-25].
+   */
+  private Properties problemInformation(ReasonCode outcome, Refusal refusal) {
+    if (!outcome.isError() || !state.isV5() || !state.terms().problemInformation()) {
+      return Properties.EMPTY;
+    }
+    return (refusal == null ? Refusal.BY_EXTENSION : refusal).reasonString;
+  }
+
   /** Why a PUBLISH to {@code topic} is not routed (counted), or null if it is. */
-  private ReasonCode refusal(String topic) {
+  private Refusal refusal(String topic) {
     var stats = state.broker().stats();
     if (topic.startsWith("$")) {
       // Topics starting with $ are the broker's: drop the message, count it, and tell a 5.0
       // client it was not allowed; a 3.1.1 client has no way to hear it.
       stats.publishDroppedSys.increment();
-      return ReasonCode.NOT_AUTHORIZED;
+      return Refusal.SYS_TOPIC;
     }
     if (!state.policy().canPublish(topic)) {
       // The ACL refuses it: 3.1.1 drops it silently (acknowledged, counted); 5.0 says 0x87.
       stats.publishDenied.increment();
-      return ReasonCode.NOT_AUTHORIZED;
+      return Refusal.DENIED;
     }
     return null;
   }
@@ -116,7 +155,7 @@ final class ClientRequests {
    * so: the message is delivered to the current subscribers and the store declines to keep it,
    * leaving no retained message on the topic (3.1.1 [MQTT-3.3.1-7]); see docs/choices.md.
    */
-  private ReasonCode retainedRefusal(Publish p, String topic) {
+  private Refusal retainedRefusal(Publish p, String topic) {
     if (!state.isV5() || p.qos() == QoS.AT_MOST_ONCE || !p.payload().isReadable()) {
       return null;
     }
@@ -125,7 +164,7 @@ final class ClientRequests {
       return null;
     }
     state.broker().stats().retainedRefused.increment();
-    return ReasonCode.QUOTA_EXCEEDED;
+    return Refusal.RETAINED_FULL;
   }
 
   /**
@@ -135,9 +174,9 @@ final class ClientRequests {
    * Receive Maximum and swallow the next message that reuses it [MQTT-4.3.3-9]. Returns the PUBREC
    * reason code.
    */
-  private ReasonCode routeFirstReceipt(Publish p, String topic, ReasonCode refusal) {
+  private ReasonCode routeFirstReceipt(Publish p, String topic, Refusal refusal) {
     if (refusal != null) {
-      return refusal;
+      return refusal.code;
     }
     if (!state.session().inboundQos2().add(p.packetId())) {
       return ReasonCode.SUCCESS; // a resend: routed already
@@ -288,7 +327,11 @@ final class ClientRequests {
     // PUBCOMP even for an unknown id, so the client can finish [MQTT-4.3.3-2]; 5.0 says so.
     ReasonCode reason =
         known || !state.isV5() ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
-    state.acks().write(new PubComp(rel.packetId(), reason, Properties.EMPTY));
+    Properties props =
+        known || !state.isV5() || !state.terms().problemInformation()
+            ? Properties.EMPTY
+            : UNKNOWN_ID; // [MQTT-3.1.2-29]
+    state.acks().write(new PubComp(rel.packetId(), reason, props));
   }
 
   void onSubscribe(Subscribe sub) {
