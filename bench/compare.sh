@@ -107,11 +107,13 @@ median() {
   sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2}'
 }
 
+# The fixed rate of the latency scenarios (issue #17 sets its target at 10,000 msg/s).
+latency_rate=10000
 scenarios=(
   "fanin -q 0" "fanin -q 1" "fanin -q 2"
   "fanout -S 100 -q 0" "fanout -S 100 -q 1" "fanout -S 100 -q 2"
   "p2p -q 0" "p2p -q 1" "p2p -q 2"
-  "latency -q 0 -r 5000" "latency -q 1 -r 5000"
+  "latency -q 0 -r $latency_rate" "latency -q 1 -r $latency_rate"
 )
 if [ -n "${ONLY:-}" ]; then
   selected=()
@@ -135,7 +137,7 @@ for round in $(seq 1 "$rounds"); do
       # shellcheck disable=SC2086
       line=$(bench "$port" ${scenarios[$i]})
       echo "$line" >>"$work/$b.$i"
-      echo "round $round $b ${scenarios[$i]}: $(field msgs_per_s "$line") msg/s, lost $(field lost "$line"), p50 $(field p50_us "$line") us, p99 $(field p99_us "$line") us" >&2
+      echo "round $round $b ${scenarios[$i]}: $(field msgs_per_s "$line") msg/s, lost $(field lost "$line"), p50 $(field p50_us "$line") us, p99 $(field p99_us "$line") us, p99.9 $(field p999_us "$line") us" >&2
     done
     stop_broker
     if ! $run_conns; then
@@ -161,11 +163,11 @@ med() { # metric file
     echo "-"
   fi
 }
-row() { # label metric file-suffix higher-is-better
-  local s m loss="" p50=""
+row() { # label metric file-suffix higher|lower [with-loss]
+  local s m loss="" p50="" with="${5:-}"
   s=$(med "$2" "$work/starling.$3")
   m=$(med "$2" "$work/mosquitto.$3")
-  if [ "$2" = msgs_per_s ]; then
+  if [ "$2" = msgs_per_s ] || [ "$with" = with-loss ]; then
     # Messages the brokers acknowledged and never delivered (median over rounds), and median latency.
     loss="$(med lost "$work/starling.$3")/$(med lost "$work/mosquitto.$3")"
     p50="$(med p50_us "$work/starling.$3")/$(med p50_us "$work/mosquitto.$3")"
@@ -183,7 +185,12 @@ row() { # label metric file-suffix higher-is-better
 for i in "${!scenarios[@]}"; do
   sc="${scenarios[$i]}"
   case "$sc" in
-    latency*) row "${sc/ -r 5000/} p99 us" p99_us "$i" lower ;;
+    latency*)
+      # p99 and p99.9 at the fixed rate (in the footer), one publisher, one subscriber.
+      label="${sc% -r *}"
+      row "$label p99 us" p99_us "$i" lower with-loss
+      row "$label p99.9 us" p999_us "$i" lower with-loss
+      ;;
     *) row "$sc msg/s" msgs_per_s "$i" higher ;;
   esac
 done
@@ -193,6 +200,7 @@ if $run_conns; then
 fi
 echo
 echo "Medians of $rounds round(s); ${duration}s measured after ${warmup}s warm-up; 64-byte payloads;"
+echo "latency: one publisher at $latency_rate msg/s, one subscriber; lost S/M: messages never delivered;"
 echo "broker on CPU $broker_cpu, load tool on CPU $tool_cpu; ratios > 1 favour Starling."
 echo "Machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r);" \
   "$(java -version 2>&1 | head -1); $(mosquitto -h 2>&1 | head -1)."

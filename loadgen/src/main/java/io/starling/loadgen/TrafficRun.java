@@ -1,11 +1,14 @@
 package io.starling.loadgen;
 
+import static java.util.stream.Collectors.joining;
+
 import io.starling.codec.packet.Properties;
 import io.starling.codec.packet.Subscribe;
 import io.starling.codec.packet.Subscription;
 import io.starling.loadgen.Connector.Side;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +33,7 @@ final class TrafficRun {
   private final RunState state;
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final List<Publisher> publishers = new ArrayList<>();
+  private PerSecond perSecond;
 
   TrafficRun(TrafficScenario scenario, LoadOptions options, Connector connector, PrintWriter out) {
     this.scenario = scenario;
@@ -48,10 +52,11 @@ final class TrafficRun {
       connectPublishers(base);
       printStart();
       long start = System.nanoTime();
+      perSecond = new PerSecond(start, state.received());
       for (Publisher p : publishers) {
         p.start(start, scenario.pacing());
       }
-      Thread.sleep(o.warmup().toMillis());
+      waitUntil(start + o.warmup().toNanos());
       m = measure();
     } finally {
       state.stop();
@@ -106,12 +111,28 @@ final class TrafficRun {
     long pub0 = state.published();
     CpuSample cpu0 = CpuSample.take(o.brokerPid());
     long t0 = System.nanoTime();
-    Thread.sleep(o.duration().toMillis());
+    waitUntil(t0 + o.duration().toNanos());
     long recv1 = state.received();
     long pub1 = state.published();
     CpuSample cpu1 = CpuSample.take(o.brokerPid());
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new Measurement((recv1 - recv0) / seconds, (pub1 - pub0) / seconds, cpu0, cpu1);
+  }
+
+  /** Sleeps until {@code deadlineNanos}, counting what arrives in each second on the way. */
+  private void waitUntil(long deadlineNanos) throws InterruptedException {
+    long now;
+    while ((now = System.nanoTime()) < deadlineNanos) {
+      long next = perSecond.nextSampleNanos();
+      if (now >= next) {
+        perSecond.sample(now, state.received());
+      } else {
+        TimeUnit.NANOSECONDS.sleep(Math.min(next, deadlineNanos) - now);
+      }
+    }
+    if (now >= perSecond.nextSampleNanos()) {
+      perSecond.sample(now, state.received());
+    }
   }
 
   /** Waits (bounded) until what was published has arrived or nothing more arrives. */
@@ -133,12 +154,11 @@ final class TrafficRun {
   }
 
   private LoadResult summarize(Measurement m) {
-    Histogram latency = latencies();
+    LatencySummary latency = LatencySummary.of(latencies());
     long[] sent = publishers.stream().mapToLong(Publisher::sent).toArray();
     long lost = subscribers.stream().mapToLong(s -> s.lost(sent)).sum();
     long duplicates = subscribers.stream().mapToLong(Subscriber::duplicates).sum();
     long outOfOrder = subscribers.stream().mapToLong(Subscriber::outOfOrder).sum();
-    boolean none = latency.getTotalCount() == 0;
     LoadResult r =
         new LoadResult(
             scenario.name(),
@@ -148,11 +168,11 @@ final class TrafficRun {
             scenario.subscribers(),
             m.receivedPerSecond(),
             m.publishedPerSecond(),
-            none ? -1 : latency.getValueAtPercentile(50),
-            none ? -1 : latency.getValueAtPercentile(90),
-            none ? -1 : latency.getValueAtPercentile(99),
-            none ? -1 : latency.getValueAtPercentile(99.9),
-            none ? -1 : latency.getMaxValue(),
+            latency.p50(),
+            latency.p90(),
+            latency.p99(),
+            latency.p999(),
+            latency.max(),
             lost,
             duplicates,
             outOfOrder,
@@ -161,6 +181,11 @@ final class TrafficRun {
             0,
             0,
             m.cpu1().brokerRssKiB());
+    out.printf(
+        Locale.ROOT,
+        "  received per second from the start (warm-up included): %s%n",
+        Arrays.stream(perSecond.rates()).mapToObj(Long::toString).collect(joining(" ")));
+    out.println(perSecond.line(scenario.name()));
     r.print(out);
     return r;
   }
