@@ -244,9 +244,10 @@ public record BrokerConfig(
    * @param maxConnections the most clients connected at once; beyond it CONNECT is refused with
    *     "server unavailable"
    * @param maxPacketSizeBytes the largest packet accepted from a client
-   * @param maxInflightMessages outbound QoS 1 and 2 messages awaiting acknowledgement per session
-   * @param maxQueuedMessages QoS 1 and 2 messages queued per session while it is offline or its
-   *     in-flight window is full
+   * @param maxInflightMessages the cap on a session's outbound window (QoS 1 and 2 messages
+   *     awaiting acknowledgement): the client's Receive Maximum, at most this
+   * @param maxQueuedMessages messages queued per session while it is offline or its in-flight
+   *     window or socket is full (QoS 0 too while it is connected)
    * @param queueOverflow what happens to a message that does not fit the queue (by count or bytes)
    * @param maxTopicLevels the most levels a topic name or filter may have
    * @param connectTimeoutSeconds how long a new socket may take to send CONNECT
@@ -261,6 +262,8 @@ public record BrokerConfig(
    * @param maxRetainedBytes bytes of retained messages the broker keeps, as above
    * @param maxSubscriptionBytes UTF-8 bytes of all the topic filters one client holds; a filter
    *     beyond it is refused (SUBACK 0x97 in 5.0, 0x80 in 3.1.1)
+   * @param slowSubscriberTimeoutSeconds how long a connected subscriber whose full queue holds its
+   *     publishers back may take nothing before it is disconnected (0x97); 0 never
    */
   public record Limits(
       int maxConnections,
