@@ -76,7 +76,8 @@ final class AuthFlow {
   String problem(Auth a) {
     String method = a.properties().stringValue(PropertyId.AUTHENTICATION_METHOD).orElse(null);
     if (!authenticator.method().equals(method)) {
-      return "AUTH with method " + method + " where CONNECT said " + authenticator.method();
+      // The client's method is not repeated: a Reason String never carries the peer's bytes.
+      return "AUTH without the authentication method of CONNECT, " + authenticator.method();
     }
     if (inProgress() && a.reasonCode() != ReasonCode.CONTINUE_AUTHENTICATION) {
       return "AUTH " + a.reasonCode() + " while an exchange is under way";

@@ -244,7 +244,12 @@ final class ConnectFlow {
       return;
     }
     String problem = auth.problem(a);
-    if (problem != null) {
+    if (problem != null && authenticating != null) {
+      // No DISCONNECT before CONNACK [MQTT-3.14.0-1]: the exchange is refused [MQTT-4.12.0-4].
+      auth.finish();
+      authenticating = null;
+      refuse(ReasonCode.PROTOCOL_ERROR, null, problem);
+    } else if (problem != null) {
       state.disconnect(ReasonCode.PROTOCOL_ERROR, problem);
     } else if (authenticating != null) {
       onConnectAuthStep(auth.next(a));
