@@ -91,7 +91,7 @@ final class ConnectFlow {
         connectTimeoutSeconds(),
         () -> {
           if (!connectSeen) {
-            log.debug("{}: no CONNECT in time, closing", ctx.channel().remoteAddress());
+            CloseLog.closed(state, "no CONNECT within limits.connect_timeout_seconds");
             ctx.close();
           }
         });
@@ -107,6 +107,7 @@ final class ConnectFlow {
       onConnect(c);
     } else {
       // The decoder refuses this already; belt and braces [MQTT-3.1.0-1].
+      CloseLog.closed(state, "the first packet is not CONNECT");
       ctx.close();
     }
   }
@@ -122,10 +123,7 @@ final class ConnectFlow {
       onAuth((Auth) packet);
     } else {
       // Only AUTH may come before CONNACK, and no DISCONNECT may precede it [MQTT-3.14.0-1].
-      log.debug(
-          "client {}: {} during authentication, closing",
-          LogText.untrusted(state.clientId()),
-          packet.type());
+      CloseLog.closed(state, packet.type() + " during the authentication exchange");
       state.closeNow();
     }
   }
@@ -149,6 +147,7 @@ final class ConnectFlow {
       // [MQTT-4.13.1-1].
       state.writer().useVersion(MqttVersion.V5);
       refuse(
+          null,
           reason.isAllowedIn(PacketType.CONNACK) ? reason : ReasonCode.MALFORMED_PACKET,
           null,
           bad.getMessage());
@@ -168,7 +167,10 @@ final class ConnectFlow {
         ConnectChecks.refusal(c, protocol, state.broker().config().limits().maxTopicLevels());
     if (refusal != null) {
       refuse(
-          refusal, ConnectChecks.refusalProperties(refusal, protocol), ConnectChecks.why(refusal));
+          c.clientId(),
+          refusal,
+          ConnectChecks.refusalProperties(refusal, protocol),
+          ConnectChecks.why(refusal));
       return;
     }
     String method =
@@ -182,6 +184,7 @@ final class ConnectFlow {
     EnhancedAuthenticator authenticator = state.broker().enhancedAuthenticator(method);
     if (authenticator == null) {
       refuse(
+          c.clientId(),
           ReasonCode.BAD_AUTHENTICATION_METHOD,
           null,
           "authentication method not supported: " + LogText.untrusted(method)); // [MQTT-4.12.0-1]
@@ -217,14 +220,16 @@ final class ConnectFlow {
       }
       case FAILURE -> {
         auth.finish();
+        String id = authenticating.clientId();
         authenticating = null;
-        refuse(auth.failureReason(), null, "authentication failed"); // [MQTT-4.12.0-4]
+        refuse(id, auth.failureReason(), null, "authentication failed"); // [MQTT-4.12.0-4]
       }
     }
   }
 
   private void closeIfStillAuthenticating() {
     if (authenticating != null) {
+      CloseLog.closed(state, "the authentication exchange took longer than the connect timeout");
       ctx.close();
     }
   }
@@ -247,8 +252,9 @@ final class ConnectFlow {
     if (problem != null && authenticating != null) {
       // No DISCONNECT before CONNACK [MQTT-3.14.0-1]: the exchange is refused [MQTT-4.12.0-4].
       auth.finish();
+      String id = authenticating.clientId();
       authenticating = null;
-      refuse(ReasonCode.PROTOCOL_ERROR, null, problem);
+      refuse(id, ReasonCode.PROTOCOL_ERROR, null, problem);
     } else if (problem != null) {
       state.disconnect(ReasonCode.PROTOCOL_ERROR, problem);
     } else if (authenticating != null) {
@@ -290,7 +296,11 @@ final class ConnectFlow {
     // The place is taken now, atomically, and given back when the connection ends, however it
     // ends: two CONNECTs on two loops cannot both take the last one.
     if (!state.broker().stats().tryConnect(state.broker().config().limits().maxConnections())) {
-      refuse(ReasonCode.SERVER_UNAVAILABLE, null, "the broker is at limits.max_connections");
+      refuse(
+          c.clientId(),
+          ReasonCode.SERVER_UNAVAILABLE,
+          null,
+          "the broker is at limits.max_connections");
       return;
     }
     counted = true;
@@ -329,7 +339,11 @@ final class ConnectFlow {
   private void onLogin(
       Connect c, String id, String assigned, Properties authProperties, Login login) {
     if (!login.isSuccess()) {
-      refuse(login.reason(), null, login.reason().description().toLowerCase(Locale.ROOT));
+      refuse(
+          c.clientId(),
+          login.reason(),
+          null,
+          login.reason().description().toLowerCase(Locale.ROOT));
       return;
     }
     if (!ctx.channel().isActive()) {
@@ -338,7 +352,7 @@ final class ConnectFlow {
     ReasonCode willRefusal = ConnectChecks.willRefusal(c.will(), login.policy());
     if (willRefusal != null) {
       state.broker().stats().publishDenied.increment();
-      refuse(willRefusal, null, "the will topic may not be published to");
+      refuse(c.clientId(), willRefusal, null, "the will topic may not be published to");
       return;
     }
     ConnectTerms terms = ConnectTerms.of(c, protocol);
@@ -368,6 +382,7 @@ final class ConnectFlow {
             SessionOwners.of(login.policy().identity()),
             reason -> // over limits.max_sessions, or another user's
             refuse(
+                    id,
                     reason,
                     null,
                     reason == ReasonCode.NOT_AUTHORIZED
@@ -420,15 +435,17 @@ final class ConnectFlow {
 
   /** Refuses the CONNECT with CONNACK {@code reason}, then closes; no will is published. */
   private void refuse(ReasonCode reason, Properties properties) {
-    refuse(reason, properties, null);
+    refuse(null, reason, properties, null);
   }
 
   /**
    * Refuses the CONNECT with CONNACK {@code reason} and, for a 5.0 client, a Reason String saying
    * {@code why} (never the peer's bytes; left out when the client's Maximum Packet Size is under
-   * 512 bytes, so that it always fits [MQTT-3.2.2-19]), then closes; no will is published.
+   * 512 bytes, so that it always fits [MQTT-3.2.2-19]), then closes; no will is published. The
+   * refusal is logged with {@code clientId}, the CONNECT's (null when it could not be read).
    */
-  private void refuse(ReasonCode reason, Properties properties, String why) {
+  private void refuse(String clientId, ReasonCode reason, Properties properties, String why) {
+    CloseLog.refused(state, clientId, reason, why);
     state.discardWill();
     Properties props = properties == null ? Properties.EMPTY : properties;
     if (why != null && state.isV5() && clientMaxPacketSize >= 512) {

@@ -250,6 +250,9 @@ final class ConnectionState {
     if (closing && !ctx.channel().isActive()) {
       return;
     }
+    if (!closing) {
+      CloseLog.closed(this, reason, why); // once, and not after the client's DISCONNECT
+    }
     closing = true;
     if (isV5() && connAckSent && ctx.channel().isActive()) {
       ReasonCode code =

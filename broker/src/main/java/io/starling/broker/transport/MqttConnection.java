@@ -129,6 +129,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     String why = "slow subscriber: nothing taken for " + timeoutSeconds + " s with its queue full";
     log.debug("client {} disconnected: {}", state.clientId(), why);
     if (!ctx.channel().isWritable()) {
+      CloseLog.closed(state, ReasonCode.QUOTA_EXCEEDED, why);
       state.closeNow(); // it does not read: a DISCONNECT would wait behind what it did not take
       return;
     }
@@ -184,6 +185,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
     var security = broker.security();
     InetAddress address = Peer.inetAddressOf(ctx.channel().remoteAddress());
     if (!security.admit(address)) { // per-address connection limits
+      CloseLog.closed(state, "over the per-address connection limits");
       ctx.close();
       return;
     }
@@ -350,7 +352,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
    */
   private void hold(MqttPacket packet) {
     if (pending.size() >= MAX_PENDING) {
-      log.debug("client {}: too many packets before CONNACK, closing", state.clientId());
+      CloseLog.closed(state, "more than " + MAX_PENDING + " packets before CONNACK");
       ctx.close();
       return;
     }
