@@ -167,6 +167,20 @@ final class BenchCommand implements Callable<Integer> {
               + " (durable scenarios).")
   boolean persistent;
 
+  @Option(
+      names = "--keep-alive",
+      paramLabel = "SECONDS",
+      description =
+          "Keep-alive of idle connections for conns; PINGREQ goes twice per period (default:"
+              + " ${DEFAULT-VALUE}; 0 = none).",
+      defaultValue = "" + LoadOptions.DEFAULT_KEEP_ALIVE_SECONDS)
+  int keepAliveSeconds;
+
+  @Option(
+      names = "--subscribe",
+      description = "conns: each idle connection subscribes to one topic filter of its own.")
+  boolean subscribeEach;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -230,6 +244,8 @@ final class BenchCommand implements Callable<Integer> {
         sources,
         brokerPid,
         t,
-        persistent);
+        persistent,
+        keepAliveSeconds,
+        subscribeEach);
   }
 }

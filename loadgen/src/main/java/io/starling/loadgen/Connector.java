@@ -2,7 +2,7 @@ package io.starling.loadgen;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -78,21 +78,29 @@ final class Connector implements AutoCloseable {
   }
 
   /**
-   * Connects the socket and sends CONNECT; {@link LoadConnection#connected} completes with the
-   * CONNACK.
+   * Starts connecting the socket, and sends CONNECT once it is connected; {@link
+   * LoadConnection#connected} completes with the CONNACK, or exceptionally if the socket cannot
+   * connect. Does not wait, so that the rate of opening connections is the broker's, not one round
+   * trip after another of this thread's.
    *
    * @param source the local address to connect from, or null for any
    */
-  LoadConnection openAsync(Consumer<ByteBuf> onMessage, String source, Side side) throws Exception {
+  LoadConnection openAsync(Consumer<ByteBuf> onMessage, String source, Side side) {
     LoadConnection c = new LoadConnection(o.version(), onMessage);
     InetSocketAddress remote = new InetSocketAddress(o.host(), o.port());
     Bootstrap b = bootstrap(c, side == Side.PUBLISHERS ? publisherGroup : subscriberGroup);
-    Channel ch =
-        (source == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(source, 0)))
-            .sync()
-            .channel();
-    c.attach(ch);
-    c.send(connect());
+    ChannelFuture f =
+        source == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(source, 0));
+    c.attach(f.channel());
+    Connect connect = connect();
+    f.addListener(
+        done -> {
+          if (done.isSuccess()) {
+            c.send(connect);
+          } else {
+            c.connected.completeExceptionally(done.cause());
+          }
+        });
     return c;
   }
 
@@ -115,8 +123,8 @@ final class Connector implements AutoCloseable {
 
   private Connect connect() {
     String clientId = "bench-" + runId + "-" + clientIds.incrementAndGet();
-    // Idle connections keep a keep-alive like real clients (300 s: no PINGREQ is due in a run).
-    int keepAlive = o.scenario() == Scenario.CONNS ? 300 : 60;
+    // Idle connections keep the keep-alive asked for (IdleConnections sends their PINGREQs).
+    int keepAlive = o.scenario() == Scenario.CONNS ? o.keepAliveSeconds() : 60;
     // Durable scenarios: persistent sessions (a 5.0 session lasting the run and a minute), so that
     // a broker with persistence stores every QoS 1/2 message for its subscribers.
     boolean clean = !o.persistent() || o.scenario() == Scenario.CONNS;

@@ -30,6 +30,10 @@ import java.util.List;
  * @param threads event-loop threads of the load tool
  * @param persistent whether publishers and subscribers connect with clean session 0, so that a
  *     broker with persistence stores their messages (the durable scenarios)
+ * @param keepAliveSeconds the keep-alive idle connections ask for in CONNECT (conns); the tool
+ *     sends PINGREQ twice per period while it holds them, so that they stay up however long the
+ *     run; 0 for none
+ * @param subscribeEach whether each idle connection subscribes to one filter of its own (conns)
  */
 public record LoadOptions(
     String host,
@@ -50,7 +54,12 @@ public record LoadOptions(
     List<String> sourceAddresses,
     long brokerPid,
     int threads,
-    boolean persistent) {
+    boolean persistent,
+    int keepAliveSeconds,
+    boolean subscribeEach) {
+
+  /** The keep-alive of idle connections unless told otherwise: what most devices use. */
+  public static final int DEFAULT_KEEP_ALIVE_SECONDS = 60;
 
   /** A run with clean sessions. */
   public LoadOptions(
@@ -91,6 +100,8 @@ public record LoadOptions(
         sourceAddresses,
         brokerPid,
         threads,
+        false,
+        DEFAULT_KEEP_ALIVE_SECONDS,
         false);
   }
 
@@ -121,6 +132,9 @@ public record LoadOptions(
     }
     if (ratePerSecond < 1 || connections < 1 || connectRatePerSecond < 1 || threads < 1) {
       throw new IllegalArgumentException("rates, connections and threads must be at least 1");
+    }
+    if (keepAliveSeconds < 0 || keepAliveSeconds > 65535) {
+      throw new IllegalArgumentException("the keep-alive must be 0 to 65535 seconds");
     }
     sourceAddresses = List.copyOf(sourceAddresses);
   }
