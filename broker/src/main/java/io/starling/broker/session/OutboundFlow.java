@@ -14,7 +14,6 @@ import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * What a session sends: the decision for each delivery (send now, queue, keep on disk, drop), the
@@ -32,8 +31,8 @@ final class OutboundFlow {
   private final Limits limits;
   private final BrokerStats stats;
   private final SessionStorage storage;
-  private final Supplier<EventLoop> owner;
-  private final Predicate<String> mayReceive;
+  /** The session this is the outbound side of: its owner loop and its owner's read check. */
+  private final Session session;
   private final InflightWindow inflight = new InflightWindow();
   private final OutboundQueue queue;
   private SessionConnection connection;
@@ -50,13 +49,11 @@ final class OutboundFlow {
       Limits limits,
       BrokerStats stats,
       SessionStorage storage,
-      Supplier<EventLoop> owner,
-      Predicate<String> mayReceive) {
+      Session session) {
     this.limits = limits;
     this.stats = stats;
     this.storage = storage;
-    this.owner = owner;
-    this.mayReceive = mayReceive;
+    this.session = session;
     this.queue = new OutboundQueue(limits, stats);
   }
 
@@ -262,7 +259,7 @@ final class OutboundFlow {
    * counts it.
    */
   private boolean isWithheld(OutboundMessage m) {
-    if (mayReceive.test(m.message.topic())) {
+    if (session.mayReceive(m.message.topic())) {
       return false;
     }
     stats.deliveriesDenied.increment();
@@ -343,13 +340,13 @@ final class OutboundFlow {
   }
 
   private void scheduleProgressCheck(SessionConnection watched, long delayNanos) {
-    owner
-        .get()
+    session
+        .owner()
         .schedule(() -> checkProgress(watched), Math.max(delayNanos, 0), TimeUnit.NANOSECONDS);
   }
 
   private void checkProgress(SessionConnection watched) {
-    EventLoop current = owner.get();
+    EventLoop current = session.owner();
     if (!current.inEventLoop()) {
       // The session moved to another loop (a takeover) since the check was scheduled: its state is
       // that loop's now. It moves only inside a task run on its owner, so there it holds still.
@@ -481,8 +478,8 @@ final class OutboundFlow {
       return;
     }
     flushScheduled = true;
-    owner
-        .get()
+    session
+        .owner()
         .execute(
             () -> {
               flushScheduled = false;

@@ -8,6 +8,8 @@ import io.starling.broker.routing.Backpressure;
 import io.starling.broker.threading.AnyThread;
 import io.starling.broker.threading.EventLoopOnly;
 import io.starling.codec.QoS;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Queue;
@@ -53,7 +55,23 @@ final class OutboundQueue implements Backpressure {
   private long bytes;
 
   private volatile boolean congested;
-  private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
+
+  /**
+   * Publishers waiting for this queue to drain; made by the first of them (most sessions are never
+   * congested, and an empty concurrent queue costs every idle session 48 bytes).
+   */
+  private volatile Queue<Runnable> waiters;
+
+  private static final VarHandle WAITERS;
+
+  static {
+    try {
+      WAITERS =
+          MethodHandles.lookup().findVarHandle(OutboundQueue.class, "waiters", Queue.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   OutboundQueue(Limits limits, BrokerStats stats) {
     this.limits = limits;
@@ -255,15 +273,24 @@ final class OutboundQueue implements Backpressure {
   @AnyThread
   @Override
   public void whenDrained(Runnable resume) {
-    waiters.add(resume);
+    Queue<Runnable> w = waiters;
+    if (w == null) {
+      WAITERS.compareAndSet(this, null, new ConcurrentLinkedQueue<Runnable>());
+      w = waiters;
+    }
+    w.add(resume);
     if (!congested) {
       wakeWaiters();
     }
   }
 
   private void wakeWaiters() {
+    Queue<Runnable> w = waiters;
+    if (w == null) {
+      return; // nobody ever waited; one who comes later sees congested false and goes on
+    }
     Runnable r;
-    while ((r = waiters.poll()) != null) {
+    while ((r = w.poll()) != null) {
       r.run();
     }
   }

@@ -13,6 +13,7 @@ import io.starling.broker.routing.SharedGroup;
 import io.starling.broker.routing.Subscriber;
 import io.starling.broker.threading.AnyThread;
 import io.starling.broker.threading.EventLoopOnly;
+import io.starling.codec.packet.Will;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -51,7 +52,9 @@ public final class Session implements Subscriber, Backpressure {
   private final SessionStorage storage;
 
   private final OutboundFlow flow;
-  private final SessionTimers timers;
+
+  /** Made when the session first goes offline with a timer to run: connected ones have none. */
+  private SessionTimers timers;
 
   private volatile EventLoop owner;
 
@@ -108,8 +111,7 @@ public final class Session implements Subscriber, Backpressure {
     this.limits = limits;
     this.stats = stats;
     this.storage = new SessionStorage(this, clientId, limits, stats, copies);
-    this.flow = new OutboundFlow(limits, stats, storage, () -> this.owner, this::mayReceive);
-    this.timers = new SessionTimers(storage::recordWillDone);
+    this.flow = new OutboundFlow(limits, stats, storage, this);
   }
 
   // ---- identity and ownership -----------------------------------------------------------------
@@ -274,7 +276,9 @@ public final class Session implements Subscriber, Backpressure {
     storage.attach(expirySeconds);
     this.online = true;
     generation++;
-    timers.cancelExpiry();
+    if (timers != null) {
+      timers.cancelExpiry();
+    }
     if (this.persistent != persistent) {
       stats.persistentSessions.addAndGet(persistent ? 1 : -1);
     }
@@ -298,7 +302,9 @@ public final class Session implements Subscriber, Backpressure {
     destroyed = true;
     online = false;
     flow.detach();
-    timers.cancelExpiry();
+    if (timers != null) {
+      timers.cancelExpiry();
+    }
     if (persistent) {
       stats.persistentSessions.decrementAndGet();
       persistent = false;
@@ -454,8 +460,16 @@ public final class Session implements Subscriber, Backpressure {
     storage.recordInbound(packetId, added);
   }
 
-  /** The offline timers: the delayed will and the session's expiry. */
+  /** The will waiting for its delay, now no longer waiting (its timer cancelled), or null. */
+  Will takePendingWill() {
+    return timers == null ? null : timers.takePendingWill();
+  }
+
+  /** The offline timers: the delayed will and the session's expiry; made on first use. */
   SessionTimers timers() {
+    if (timers == null) {
+      timers = new SessionTimers(storage::recordWillDone);
+    }
     return timers;
   }
 }

@@ -152,12 +152,12 @@ public final class SessionLifecycle {
           if (cleanStart) {
             // A clean start ends the old session: a will waiting for its delay goes out now
             // [MQTT-3.1.3-9], and the new session starts empty [MQTT-3.1.2-4].
-            publishWill(s.timers().takePendingWill(), s);
+            publishWill(s.takePendingWill(), s);
             subscriptions.unsubscribeAll(s);
             s.clearMessages();
           } else {
             // The client came back in time: its delayed will is not sent [MQTT-3.1.3-9].
-            s.timers().takePendingWill();
+            s.takePendingWill();
           }
           s.moveTo(connection.eventLoop());
           connection.eventLoop().execute(() -> connection.onSessionReady(s, present));
@@ -210,7 +210,7 @@ public final class SessionLifecycle {
                         s.execute(
                             () -> {
                               if (s.generation() == generation) {
-                                publishWill(s.timers().takePendingWill(), s);
+                                publishWill(s.takePendingWill(), s);
                               }
                             }),
                     seconds,
@@ -250,7 +250,7 @@ public final class SessionLifecycle {
     if (s.isDestroyed()) {
       return;
     }
-    publishWill(s.timers().takePendingWill(), s);
+    publishWill(s.takePendingWill(), s);
     sessions.remove(s);
     subscriptions.unsubscribeAll(s);
     s.destroy();

@@ -1,7 +1,9 @@
 package io.starling.broker.transport;
 
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -39,6 +41,12 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
 
   /** Subprotocols offered: MQTT 3.1.1 and 5.0 say "mqtt", MQTT 3.1 clients ask "mqttv3.1". */
   static final String SUBPROTOCOLS = "mqtt,mqttv3.1";
+
+  /**
+   * How each connection sizes its read buffers: one instance for all (Netty makes one per channel
+   * otherwise; it is stateless, and each channel still gets its own handle).
+   */
+  private static final RecvByteBufAllocator READ_BUFFERS = new AdaptiveRecvByteBufAllocator();
 
   /** The HTTP upgrade request has no body: its headers are all the aggregator has to hold. */
   private static final int MAX_HTTP_REQUEST_BYTES = 8192;
@@ -87,6 +95,7 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
     if (listener.maxConnections() > 0 && !admit(ch)) {
       return;
     }
+    ch.config().setRecvByteBufAllocator(READ_BUFFERS);
     ChannelPipeline p = ch.pipeline();
     if (tls != null) {
       SslHandler ssl = tls.current().newHandler(ch.alloc());

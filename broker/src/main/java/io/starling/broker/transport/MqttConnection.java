@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.starling.broker.routing.Backpressure;
 import io.starling.broker.security.ClientPolicy;
 import io.starling.broker.security.Peer;
@@ -32,6 +33,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +56,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
 
   private final BrokerContext broker;
 
+  /** The timer wheel of an event loop, shared by the connections on it. */
+  private final Function<EventExecutor, TimerWheel> wheels;
+
   // Made in handlerAdded, when the channel is known; every other callback comes after it.
   private ChannelHandlerContext ctx;
   private ConnectionState state;
@@ -65,8 +70,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   /** Packets that came right behind CONNECT, before the session was attached. */
   private List<MqttPacket> pending = List.of();
 
+  /** A connection with a timer wheel of its own (tests). */
   public MqttConnection(BrokerContext broker) {
+    this(broker, TimerWheel::new);
+  }
+
+  /**
+   * @param wheels the timer wheel of an event loop, called with the channel's loop once
+   */
+  MqttConnection(BrokerContext broker, Function<EventExecutor, TimerWheel> wheels) {
     this.broker = broker;
+    this.wheels = wheels;
   }
 
   // ---- SessionConnection --------------------------------------------------------------------
@@ -172,7 +186,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.state = new ConnectionState(broker, ctx);
-    this.keepAlive = new KeepAlive(ctx.executor());
+    this.keepAlive = new KeepAlive(wheels.apply(ctx.executor()));
     this.connect = new ConnectFlow(state, keepAlive, this);
     this.requests = new ClientRequests(state);
     if (ctx.pipeline().get("decoder") instanceof MqttDecoder d) {

@@ -1,8 +1,12 @@
 package io.starling.broker.transport;
 
 import io.netty.channel.ChannelPipeline;
+import io.netty.util.concurrent.EventExecutor;
 import io.starling.codec.CodecLimits;
 import io.starling.codec.netty.MqttDecoder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The handlers of one MQTT connection, from socket to session:
@@ -24,6 +28,12 @@ public final class MqttPipeline {
   private final BrokerContext broker;
   private final CodecLimits limits;
 
+  /** One timer wheel per event loop, for the connect timeouts and keep-alives of its connections. */
+  private final Map<EventExecutor, TimerWheel> wheels = new ConcurrentHashMap<>();
+
+  private final Function<EventExecutor, TimerWheel> wheelOf =
+      loop -> wheels.computeIfAbsent(loop, TimerWheel::new);
+
   public MqttPipeline(BrokerContext broker) {
     this.broker = broker;
     int maxPacket = broker.config().limits().maxPacketSizeBytes();
@@ -39,6 +49,6 @@ public final class MqttPipeline {
   /** Adds the MQTT handlers to a new connection's pipeline. */
   public void configure(ChannelPipeline pipeline) {
     pipeline.addLast("decoder", MqttDecoder.forServer(limits));
-    pipeline.addLast("mqtt", new MqttConnection(broker));
+    pipeline.addLast("mqtt", new MqttConnection(broker, wheelOf));
   }
 }

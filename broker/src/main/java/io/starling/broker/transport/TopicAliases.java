@@ -26,12 +26,16 @@ final class TopicAliases {
     UNKNOWN
   }
 
-  private final String[] inbound;
+  private final int inboundMaximum;
+
+  /** Inbound topics by alias; made when the client sets its first (most never do). */
+  private String[] inbound;
+
   private final int outboundMaximum;
   private Map<String, Integer> outbound;
 
   TopicAliases(int inboundMaximum, int outboundMaximum) {
-    this.inbound = new String[inboundMaximum + 1];
+    this.inboundMaximum = inboundMaximum;
     this.outboundMaximum = outboundMaximum;
   }
 
@@ -41,10 +45,12 @@ final class TopicAliases {
     if (alias == 0) {
       return null;
     }
-    if (alias >= inbound.length) {
+    if (alias > inboundMaximum) {
       return Problem.OUT_OF_RANGE;
     }
-    return p.topic().isEmpty() && inbound[alias] == null ? Problem.UNKNOWN : null;
+    return p.topic().isEmpty() && (inbound == null || inbound[alias] == null)
+        ? Problem.UNKNOWN
+        : null;
   }
 
   /**
@@ -58,6 +64,9 @@ final class TopicAliases {
     }
     if (p.topic().isEmpty()) {
       return inbound[alias];
+    }
+    if (inbound == null) {
+      inbound = new String[inboundMaximum + 1];
     }
     inbound[alias] = p.topic();
     return p.topic();

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The connection timer on an event loop whose clock the test moves. */
+/**
+ * The connection timer on an event loop whose clock the test moves. Whole seconds from the wheel's
+ * start fall on its ticks, so these times are exact.
+ */
 @Timeout(10)
 class KeepAliveTest {
   private final EmbeddedChannel channel = new EmbeddedChannel();
@@ -20,7 +23,7 @@ class KeepAliveTest {
   @BeforeEach
   void freezeTime() {
     channel.freezeTime();
-    keepAlive = new KeepAlive(channel.eventLoop());
+    keepAlive = new KeepAlive(new TimerWheel(channel.eventLoop()));
   }
 
   @AfterEach
@@ -56,6 +59,29 @@ class KeepAliveTest {
     advanceMillis(9_999);
     assertThat(fired).hasValue(0);
     advanceMillis(1); // 15 s after the packet
+    assertThat(fired).hasValue(1);
+  }
+
+  @Test
+  void aTimerOffTheTicksFiresAtTheNextTickNeverBefore() {
+    advanceMillis(100);
+    keepAlive.start(1, fired::incrementAndGet); // due 1,600 ms after the wheel started
+    advanceMillis(1_499); // 1,599
+    assertThat(fired).hasValue(0);
+    advanceMillis(1); // 1,600: due, but the tick is at 1,750
+    advanceMillis(TimeUnit.NANOSECONDS.toMillis(TimerWheel.TICK_NANOS) - 100);
+    assertThat(fired).as("at most one tick late").hasValue(1);
+  }
+
+  @Test
+  void theLongestKeepAliveGoesRoundTheWheelWithoutFiringEarly() {
+    keepAlive.start(65_535, fired::incrementAndGet); // 98,302.5 s: hundreds of revolutions
+    for (int i = 0; i < 98; i++) {
+      advanceMillis(1_000_000);
+    }
+    advanceMillis(302_499);
+    assertThat(fired).hasValue(0);
+    advanceMillis(1);
     assertThat(fired).hasValue(1);
   }
 
