@@ -28,12 +28,61 @@ public final class TopicTree<S, O> {
   private final Node<S, O> root = new Node<>();
   private final ReentrantLock writeLock = new ReentrantLock();
 
+  /**
+   * One level. Both maps are made under the write lock when the first entry goes in, filled, and
+   * only then published (volatile), so a lock-free reader sees null or a map with the entry: most
+   * nodes need only one of the two (a device's own topic is a leaf with one subscriber, the levels
+   * above it have no subscribers), and an empty concurrent map costs 64 bytes.
+   */
   private static final class Node<S, O> {
-    final Map<String, Node<S, O>> children = new ConcurrentHashMap<>(4);
-    final Map<S, O> subscribers = new ConcurrentHashMap<>(2);
+    volatile Map<String, Node<S, O>> children;
+    volatile Map<S, O> subscribers;
+
+    Node<S, O> child(String level) {
+      Map<String, Node<S, O>> c = children;
+      return c == null ? null : c.get(level);
+    }
+
+    /** The child for {@code level}, made if missing; under the write lock. */
+    Node<S, O> childForUpdate(String level) {
+      Map<String, Node<S, O>> c = children;
+      Node<S, O> n = c == null ? null : c.get(level);
+      if (n == null) {
+        n = new Node<>();
+        if (c == null) {
+          c = new ConcurrentHashMap<>(2);
+          c.put(level, n);
+          children = c;
+        } else {
+          c.put(level, n);
+        }
+      }
+      return n;
+    }
+
+    /** Adds or replaces a subscriber; returns the options it replaced. Under the write lock. */
+    O putSubscriber(S subscriber, O options) {
+      Map<S, O> m = subscribers;
+      if (m == null) {
+        m = new ConcurrentHashMap<>(2);
+        m.put(subscriber, options);
+        subscribers = m;
+        return null;
+      }
+      return m.put(subscriber, options);
+    }
+
+    void forEachSubscriber(BiConsumer<S, O> sink) {
+      Map<S, O> m = subscribers;
+      if (m != null) {
+        m.forEach(sink);
+      }
+    }
 
     boolean isEmpty() {
-      return children.isEmpty() && subscribers.isEmpty();
+      Map<String, Node<S, O>> c = children;
+      Map<S, O> m = subscribers;
+      return (c == null || c.isEmpty()) && (m == null || m.isEmpty());
     }
   }
 
@@ -47,9 +96,9 @@ public final class TopicTree<S, O> {
     try {
       Node<S, O> node = root;
       for (String level : Topics.split(filter)) {
-        node = node.children.computeIfAbsent(level, l -> new Node<>());
+        node = node.childForUpdate(level);
       }
-      return node.subscribers.put(subscriber, options) != null;
+      return node.putSubscriber(subscriber, options) != null;
     } finally {
       writeLock.unlock();
     }
@@ -68,13 +117,14 @@ public final class TopicTree<S, O> {
       List<Node<S, O>> path = new ArrayList<>(levels.length + 1);
       path.add(root);
       for (int i = 0; i < levels.length; i++) {
-        node = node.children.get(levels[i]);
+        node = node.child(levels[i]);
         if (node == null) {
           return false;
         }
         path.add(node);
       }
-      boolean removed = node.subscribers.remove(subscriber) != null;
+      Map<S, O> subscribers = node.subscribers;
+      boolean removed = subscribers != null && subscribers.remove(subscriber) != null;
       // Prune nodes left empty, deepest first.
       for (int i = levels.length; i > 0 && path.get(i).isEmpty(); i--) {
         path.get(i - 1).children.remove(levels[i - 1], path.get(i));
@@ -102,17 +152,17 @@ public final class TopicTree<S, O> {
       // A filter starting with a wildcard does not match a topic starting with $ [MQTT-4.7.2-1].
       boolean wildcardAllowed = !(dollar && depth == 0);
       if (wildcardAllowed) {
-        Node<S, O> hash = node.children.get("#");
+        Node<S, O> hash = node.child("#");
         if (hash != null) {
-          hash.subscribers.forEach(sink); // '#' matches the parent level too [MQTT-4.7.1-2]
+          hash.forEachSubscriber(sink); // '#' matches the parent level too [MQTT-4.7.1-2]
         }
       }
       Node<S, O> next = null;
       if (depth == levels.length) {
-        node.subscribers.forEach(sink);
+        node.forEachSubscriber(sink);
       } else {
-        Node<S, O> exact = node.children.get(levels[depth]);
-        Node<S, O> plus = wildcardAllowed ? node.children.get("+") : null;
+        Node<S, O> exact = node.child(levels[depth]);
+        Node<S, O> plus = wildcardAllowed ? node.child("+") : null;
         if (exact != null && plus != null) {
           pending = pending == null ? new Pending<>() : pending;
           pending.push(plus, depth + 1);
