@@ -4,6 +4,7 @@ import io.starling.broker.threading.AnyThread;
 import io.starling.codec.Topics;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,10 +30,12 @@ public final class TopicTree<S, O> {
   private final ReentrantLock writeLock = new ReentrantLock();
 
   /**
-   * One level. Both maps are made under the write lock when the first entry goes in, filled, and
-   * only then published (volatile), so a lock-free reader sees null or a map with the entry: most
-   * nodes need only one of the two (a device's own topic is a leaf with one subscriber, the levels
-   * above it have no subscribers), and an empty concurrent map costs 64 bytes.
+   * One level. Its maps are changed under the write lock and read without it: null while empty, an
+   * immutable map of up to {@value #SMALL} entries replaced whole on each change (copy on write),
+   * and a concurrent map changed in place beyond that. A lock-free reader sees the map before or
+   * after a change, never half of one. Most nodes of a fleet's tree hold one entry in one of the two
+   * (a device's own topic is a leaf with one subscriber, the levels above it have no subscribers):
+   * an immutable map of one entry is 24 bytes, a concurrent one with its table and node 128.
    */
   private static final class Node<S, O> {
     volatile Map<String, Node<S, O>> children;
@@ -45,31 +48,37 @@ public final class TopicTree<S, O> {
 
     /** The child for {@code level}, made if missing; under the write lock. */
     Node<S, O> childForUpdate(String level) {
-      Map<String, Node<S, O>> c = children;
-      Node<S, O> n = c == null ? null : c.get(level);
+      Node<S, O> n = child(level);
       if (n == null) {
         n = new Node<>();
-        if (c == null) {
-          c = new ConcurrentHashMap<>(2);
-          c.put(level, n);
-          children = c;
-        } else {
-          c.put(level, n);
-        }
+        children = with(children, level, n);
       }
       return n;
+    }
+
+    /** Removes the child for {@code level} if it is {@code child}; under the write lock. */
+    void removeChild(String level, Node<S, O> child) {
+      if (child(level) == child) {
+        children = without(children, level);
+      }
     }
 
     /** Adds or replaces a subscriber; returns the options it replaced. Under the write lock. */
     O putSubscriber(S subscriber, O options) {
       Map<S, O> m = subscribers;
-      if (m == null) {
-        m = new ConcurrentHashMap<>(2);
-        m.put(subscriber, options);
-        subscribers = m;
-        return null;
+      O old = m == null ? null : m.get(subscriber);
+      subscribers = with(m, subscriber, options);
+      return old;
+    }
+
+    /** Removes a subscriber; returns whether it was there. Under the write lock. */
+    boolean removeSubscriber(S subscriber) {
+      Map<S, O> m = subscribers;
+      if (m == null || !m.containsKey(subscriber)) {
+        return false;
       }
-      return m.put(subscriber, options);
+      subscribers = without(m, subscriber);
+      return true;
     }
 
     void forEachSubscriber(BiConsumer<S, O> sink) {
@@ -80,10 +89,41 @@ public final class TopicTree<S, O> {
     }
 
     boolean isEmpty() {
-      Map<String, Node<S, O>> c = children;
-      Map<S, O> m = subscribers;
-      return (c == null || c.isEmpty()) && (m == null || m.isEmpty());
+      return children == null && subscribers == null;
     }
+  }
+
+  /** Entries up to which a node's map is immutable and copied on change. */
+  static final int SMALL = 8;
+
+  /** {@code m} with {@code key} set to {@code value}: the map to publish (under the write lock). */
+  private static <K, V> Map<K, V> with(Map<K, V> m, K key, V value) {
+    if (m == null) {
+      return Map.of(key, value);
+    }
+    if (m instanceof ConcurrentHashMap) {
+      m.put(key, value);
+      return m;
+    }
+    if (m.size() >= SMALL && !m.containsKey(key)) {
+      Map<K, V> big = new ConcurrentHashMap<>(m);
+      big.put(key, value);
+      return big;
+    }
+    Map<K, V> copy = new HashMap<>(m);
+    copy.put(key, value);
+    return Map.copyOf(copy);
+  }
+
+  /** {@code m} without {@code key}: the map to publish, null once empty (under the write lock). */
+  private static <K, V> Map<K, V> without(Map<K, V> m, K key) {
+    if (m instanceof ConcurrentHashMap) {
+      m.remove(key);
+      return m.isEmpty() ? null : m;
+    }
+    Map<K, V> copy = new HashMap<>(m);
+    copy.remove(key);
+    return copy.isEmpty() ? null : Map.copyOf(copy);
   }
 
   /**
@@ -123,11 +163,10 @@ public final class TopicTree<S, O> {
         }
         path.add(node);
       }
-      Map<S, O> subscribers = node.subscribers;
-      boolean removed = subscribers != null && subscribers.remove(subscriber) != null;
+      boolean removed = node.removeSubscriber(subscriber);
       // Prune nodes left empty, deepest first.
       for (int i = levels.length; i > 0 && path.get(i).isEmpty(); i--) {
-        path.get(i - 1).children.remove(levels[i - 1], path.get(i));
+        path.get(i - 1).removeChild(levels[i - 1], path.get(i));
       }
       return removed;
     } finally {

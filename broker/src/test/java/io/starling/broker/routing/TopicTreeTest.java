@@ -97,6 +97,35 @@ class TopicTreeTest {
   }
 
   @Test
+  void nodesGrowPastTheirSmallFormAndShrinkBackToNothing() {
+    TopicTree<String, QoS> tree = new TopicTree<>();
+    int n = TopicTree.SMALL * 3;
+    for (int i = 0; i < n; i++) {
+      // n subscribers on one filter, and n children under one level
+      assertThat(tree.subscribe("shared/filter", "s" + i, QoS.AT_LEAST_ONCE)).isFalse();
+      assertThat(tree.subscribe("devices/" + i, "d" + i, QoS.AT_MOST_ONCE)).isFalse();
+      assertThat(tree.subscribe("shared/filter", "s" + i, QoS.EXACTLY_ONCE)).as("replaced").isTrue();
+      Map<String, QoS> got = new HashMap<>();
+      tree.match("shared/filter", got::put);
+      assertThat(got).hasSize(i + 1).containsEntry("s" + i, QoS.EXACTLY_ONCE);
+    }
+    for (int i = 0; i < n; i++) {
+      List<String> got = new ArrayList<>();
+      tree.match("devices/" + i, (s, q) -> got.add(s));
+      assertThat(got).containsExactly("d" + i);
+    }
+    for (int i = n - 1; i >= 0; i--) {
+      assertThat(tree.unsubscribe("shared/filter", "s" + i)).isTrue();
+      assertThat(tree.unsubscribe("devices/" + i, "d" + i)).isTrue();
+      assertThat(tree.unsubscribe("devices/" + i, "d" + i)).as("gone").isFalse();
+      Map<String, QoS> got = new HashMap<>();
+      tree.match("shared/filter", got::put);
+      assertThat(got).hasSize(i);
+    }
+    assertThat(tree.isEmpty()).isTrue();
+  }
+
+  @Test
   void resubscribingReplacesTheQos() {
     TopicTree<String, QoS> tree = new TopicTree<>();
     assertThat(tree.subscribe("a/+", "s", QoS.AT_MOST_ONCE)).isFalse();
