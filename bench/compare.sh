@@ -9,8 +9,9 @@
 # Environment: ROUNDS, DURATION, WARMUP, CONNS (idle connections, default: the open-file limit
 # allows), BROKER_CPU (default 0), TOOL_CPU (default 1); ONLY (a regular expression: run only the
 # scenarios it matches, and skip idle connections unless it matches "conns"), STARLING_CONFIG (a
-# YAML file the Starling broker starts with), STARLING_JAR (another build's jar). Everything talks
-# to 127.0.0.x only.
+# YAML file the Starling broker starts with), STARLING_JAR (another build's jar); JAVA_HOME and
+# STARLING_JAVA_OPTS as for bin/starling (the broker's JDK and flags; the load tool always runs on
+# java from PATH, so that it stays the same). Everything talks to 127.0.0.x only.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$home"
@@ -59,13 +60,13 @@ conns="${CONNS:-$((hard_limit - 200))}"
 # shellcheck source=bench/lib.sh
 . "$home/bench/lib.sh"
 
+starling_jvm="" # from the broker's start-up line: JDK, vendor and GC
 start_broker() { # name port
   case "$1" in
     starling)
-      # The same JVM settings as bin/starling.
-      STARLING_JAVA_OPTS="$(sed -n 's/^: "${STARLING_JAVA_OPTS:=\(.*\)}"$/\1/p' bin/starling)"
-      # shellcheck disable=SC2086
-      taskset -c "$broker_cpu" java $STARLING_JAVA_OPTS -jar "$jar" broker --bind 127.0.0.1 --port "$2" "${starling_config[@]}" \
+      # Through bin/starling (which execs the JVM, so the pid is the broker's): the same JDK
+      # (JAVA_HOME, else java on PATH) and JVM flags (STARLING_JAVA_OPTS, else its defaults).
+      STARLING_JAR="$jar" taskset -c "$broker_cpu" bin/starling broker --bind 127.0.0.1 --port "$2" "${starling_config[@]}" \
         >"$work/starling.log" 2>&1 &
       ;;
     mosquitto)
@@ -84,6 +85,9 @@ EOF
   esac
   broker_pid=$!
   wait_port "$2"
+  if [ "$1" = starling ] && [ -z "$starling_jvm" ]; then
+    starling_jvm="$(sed -n 's/.*Starling listening on.*; \(JDK .*\))$/\1/p' "$work/starling.log" | head -1)"
+  fi
 }
 
 stop_broker() {
@@ -203,4 +207,6 @@ echo "Medians of $rounds round(s); ${duration}s measured after ${warmup}s warm-u
 echo "latency: one publisher at $latency_rate msg/s, one subscriber; lost S/M: messages never delivered;"
 echo "broker on CPU $broker_cpu, load tool on CPU $tool_cpu; ratios > 1 favour Starling."
 echo "Machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r);" \
-  "$(java -version 2>&1 | head -1); $(mosquitto -h 2>&1 | head -1)."
+  "$(mosquitto -h 2>&1 | head -1)."
+echo "Starling: ${starling_jvm:-JVM unknown}; ${STARLING_JAVA_OPTS:-the JVM flags of bin/starling};" \
+  "load tool: $(java -version 2>&1 | head -1)."

@@ -196,12 +196,13 @@ public final class Broker implements BrokerContext, AutoCloseable {
     Listener first = config.listeners().get(0);
     log.info(
         "Starling listening on {}:{} (MQTT 3.1, 3.1.1, 5.0; {} transport, {} I/O threads,"
-            + " open-file limit {})",
+            + " open-file limit {}; {})",
         first.bind(),
         port(),
         transportName,
         ((MultiThreadIoEventLoopGroup) workerGroup).executorCount(),
-        Listeners.openFileLimit());
+        Listeners.openFileLimit(),
+        JvmDescription.describe());
     for (Listener l : config.listeners()) {
       log.info("{}", listeners.describeBound(l));
     }
