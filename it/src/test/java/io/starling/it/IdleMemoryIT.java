@@ -51,6 +51,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class IdleMemoryIT {
   private static final int CONNECTIONS = 5_000;
+
   /** As many as measured: the JIT compiles the paths they take (its memory is native too). */
   private static final int WARM_UP_CONNECTIONS = CONNECTIONS;
 

@@ -89,7 +89,9 @@ class StartScriptIT {
     Path jdk17 = fakeJdk("jdk17", "17.0.9", "unused");
     Run r = starling(Map.of("JAVA_HOME", jdk25.toString(), "PATH", pathWith(jdk17)), "--version");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).startsWith("ran jdk25 ").endsWith(" -jar " + dir + "/starling.jar --version\n");
+    assertThat(r.out())
+        .startsWith("ran jdk25 ")
+        .endsWith(" -jar " + dir + "/starling.jar --version\n");
   }
 
   @Test
@@ -119,8 +121,7 @@ class StartScriptIT {
     assertThat(r.out()).isEmpty();
     assertThat(r.err()).contains("Java 11").contains("needs a JDK 17 or newer");
     Path jdk8 = fakeJdk("jdk8", "1.8.0_402", "unused");
-    assertThat(starling(Map.of("JAVA_HOME", jdk8.toString()), "--version").exitCode())
-        .isEqualTo(1);
+    assertThat(starling(Map.of("JAVA_HOME", jdk8.toString()), "--version").exitCode()).isEqualTo(1);
   }
 
   @Test

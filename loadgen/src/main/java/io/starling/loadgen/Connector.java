@@ -114,8 +114,7 @@ final class Connector implements AutoCloseable {
       // a nearly full port range, which slows opening connections to a few hundred a second.
       b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
     }
-    return b
-        .group(group)
+    return b.group(group)
         .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, TIMEOUT_SECONDS * 1000)

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  * spread over the source addresses; each asks for {@link LoadOptions#keepAliveSeconds()} and, with
  * {@link LoadOptions#subscribeEach()}, subscribes to one filter of its own. It holds them for the
  * measured time, sending each a PINGREQ twice per keep-alive period, and reports how fast they were
- * opened, how many stayed up and the growth of the broker's resident memory per connection. Runs
- * on the caller's thread.
+ * opened, how many stayed up and the growth of the broker's resident memory per connection. Runs on
+ * the caller's thread.
  */
 final class IdleConnections {
   /**
@@ -108,7 +108,8 @@ final class IdleConnections {
               p -> {},
               source.isEmpty() ? null : source,
               i % 2 == 0 ? Side.PUBLISHERS : Side.SUBSCRIBERS);
-      CompletableFuture<Void> done = o.subscribeEach() ? subscribeOnConnect(c, topicPrefix, i) : c.connected;
+      CompletableFuture<Void> done =
+          o.subscribeEach() ? subscribeOnConnect(c, topicPrefix, i) : c.connected;
       done.whenComplete((v, e) -> inProgress.release());
       conns.add(c);
       ready.add(done);

@@ -33,9 +33,10 @@ public final class TopicTree<S, O> {
    * One level. Its maps are changed under the write lock and read without it: null while empty, an
    * immutable map of up to {@value #SMALL} entries replaced whole on each change (copy on write),
    * and a concurrent map changed in place beyond that. A lock-free reader sees the map before or
-   * after a change, never half of one. Most nodes of a fleet's tree hold one entry in one of the two
-   * (a device's own topic is a leaf with one subscriber, the levels above it have no subscribers):
-   * an immutable map of one entry is 24 bytes, a concurrent one with its table and node 128.
+   * after a change, never half of one. Most nodes of a fleet's tree hold one entry in one of the
+   * two (a device's own topic is a leaf with one subscriber, the levels above it have no
+   * subscribers): an immutable map of one entry is 24 bytes, a concurrent one with its table and
+   * node 128.
    */
   private static final class Node<S, O> {
     volatile Map<String, Node<S, O>> children;

@@ -13,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
-import java.util.function.Predicate;
 
 /**
  * What a session sends: the decision for each delivery (send now, queue, keep on disk, drop), the
@@ -31,8 +30,10 @@ final class OutboundFlow {
   private final Limits limits;
   private final BrokerStats stats;
   private final SessionStorage storage;
+
   /** The session this is the outbound side of: its owner loop and its owner's read check. */
   private final Session session;
+
   private final InflightWindow inflight = new InflightWindow();
   private final OutboundQueue queue;
   private SessionConnection connection;
@@ -45,11 +46,7 @@ final class OutboundFlow {
   /** A slow-subscriber check is scheduled. */
   private boolean watching;
 
-  OutboundFlow(
-      Limits limits,
-      BrokerStats stats,
-      SessionStorage storage,
-      Session session) {
+  OutboundFlow(Limits limits, BrokerStats stats, SessionStorage storage, Session session) {
     this.limits = limits;
     this.stats = stats;
     this.storage = storage;

@@ -66,8 +66,7 @@ final class OutboundQueue implements Backpressure {
 
   static {
     try {
-      WAITERS =
-          MethodHandles.lookup().findVarHandle(OutboundQueue.class, "waiters", Queue.class);
+      WAITERS = MethodHandles.lookup().findVarHandle(OutboundQueue.class, "waiters", Queue.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }

@@ -28,7 +28,9 @@ public final class MqttPipeline {
   private final BrokerContext broker;
   private final CodecLimits limits;
 
-  /** One timer wheel per event loop, for the connect timeouts and keep-alives of its connections. */
+  /**
+   * One timer wheel per event loop, for the connect timeouts and keep-alives of its connections.
+   */
   private final Map<EventExecutor, TimerWheel> wheels = new ConcurrentHashMap<>();
 
   private final Function<EventExecutor, TimerWheel> wheelOf =

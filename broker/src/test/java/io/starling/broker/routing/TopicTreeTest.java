@@ -104,7 +104,9 @@ class TopicTreeTest {
       // n subscribers on one filter, and n children under one level
       assertThat(tree.subscribe("shared/filter", "s" + i, QoS.AT_LEAST_ONCE)).isFalse();
       assertThat(tree.subscribe("devices/" + i, "d" + i, QoS.AT_MOST_ONCE)).isFalse();
-      assertThat(tree.subscribe("shared/filter", "s" + i, QoS.EXACTLY_ONCE)).as("replaced").isTrue();
+      assertThat(tree.subscribe("shared/filter", "s" + i, QoS.EXACTLY_ONCE))
+          .as("replaced")
+          .isTrue();
       Map<String, QoS> got = new HashMap<>();
       tree.match("shared/filter", got::put);
       assertThat(got).hasSize(i + 1).containsEntry("s" + i, QoS.EXACTLY_ONCE);
