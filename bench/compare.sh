@@ -9,7 +9,8 @@
 # Environment: ROUNDS, DURATION, WARMUP, CONNS (idle connections, default: the open-file limit
 # allows), BROKER_CPU (default 0), TOOL_CPU (default 1); ONLY (a regular expression: run only the
 # scenarios it matches, and skip idle connections unless it matches "conns"), STARLING_CONFIG (a
-# YAML file the Starling broker starts with), STARLING_JAR (another build's jar); JAVA_HOME and
+# YAML file the Starling broker starts with), STARLING_JAR (another build's jar), BROKERS (default
+# "starling mosquitto"; "starling" alone to try JVM flags quickly); JAVA_HOME and
 # STARLING_JAVA_OPTS as for bin/starling (the broker's JDK and flags; the load tool always runs on
 # java from PATH, so that it stays the same). Everything talks to 127.0.0.x only.
 set -euo pipefail
@@ -56,6 +57,7 @@ fi
 ulimit -n "$(ulimit -Hn)"
 hard_limit="$(ulimit -Hn)"
 conns="${CONNS:-$((hard_limit - 200))}"
+brokers="${BROKERS:-starling mosquitto}"
 
 # shellcheck source=bench/lib.sh
 . "$home/bench/lib.sh"
@@ -134,7 +136,7 @@ if [ -n "${ONLY:-}" ] && ! [[ conns =~ $ONLY ]]; then
 fi
 
 for round in $(seq 1 "$rounds"); do
-  for b in starling mosquitto; do
+  for b in $brokers; do
     port=$(free_port)
     start_broker "$b" "$port"
     for i in "${!scenarios[@]}"; do
@@ -150,10 +152,12 @@ for round in $(seq 1 "$rounds"); do
     # Idle connections: a fresh broker each time, so that its memory is measured from start.
     port=$(free_port)
     start_broker "$b" "$port"
-    line=$(bench "$port" conns -n "$conns" --connect-rate 4000 \
+    # MQTT 5.0, keep-alive 60 (issue #17's case), as fast as the broker accepts them (at most 100
+    # in progress); msgs_per_s is the rate they were opened at.
+    line=$(bench "$port" conns -n "$conns" -V 5 --keep-alive 60 --connect-rate 100000 \
       --source 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5)
     echo "$line" >>"$work/$b.conns"
-    echo "round $round $b conns: $(field conns "$line") up, $(field bytes_per_conn "$line") B/conn" >&2
+    echo "round $round $b conns: $(field conns "$line") up, $(field bytes_per_conn "$line") B/conn, $(field msgs_per_s "$line") conn/s" >&2
     stop_broker
   done
 done
@@ -171,7 +175,7 @@ row() { # label metric file-suffix higher|lower [with-loss]
   local s m loss="" p50="" with="${5:-}"
   s=$(med "$2" "$work/starling.$3")
   m=$(med "$2" "$work/mosquitto.$3")
-  if [ "$2" = msgs_per_s ] || [ "$with" = with-loss ]; then
+  if { [ "$2" = msgs_per_s ] && [ "$3" != conns ]; } || [ "$with" = with-loss ]; then
     # Messages the brokers acknowledged and never delivered (median over rounds), and median latency.
     loss="$(med lost "$work/starling.$3")/$(med lost "$work/mosquitto.$3")"
     p50="$(med p50_us "$work/starling.$3")/$(med p50_us "$work/mosquitto.$3")"
@@ -201,6 +205,7 @@ done
 if $run_conns; then
   row "idle conns held" conns conns higher
   row "bytes per idle conn" bytes_per_conn conns lower
+  row "conns opened per s" msgs_per_s conns higher
 fi
 echo
 echo "Medians of $rounds round(s); ${duration}s measured after ${warmup}s warm-up; 64-byte payloads;"
