@@ -10,7 +10,8 @@
 # allows), BROKER_CPU (default 0), TOOL_CPU (default 1); ONLY (a regular expression: run only the
 # scenarios it matches, and skip idle connections unless it matches "conns"), STARLING_CONFIG (a
 # YAML file the Starling broker starts with), STARLING_JAR (another build's jar), BROKERS (default
-# "starling mosquitto"; "starling" alone to try JVM flags quickly); JAVA_HOME and
+# "starling mosquitto"; "starling" alone to try JVM flags quickly), TOOL_JAR (the load tool's jar,
+# default: the one Starling runs, so that an old build can be measured with the new tool); JAVA_HOME and
 # STARLING_JAVA_OPTS as for bin/starling (the broker's JDK and flags; the load tool always runs on
 # java from PATH, so that it stays the same). Everything talks to 127.0.0.x only.
 set -euo pipefail
@@ -101,7 +102,7 @@ stop_broker() {
 bench() { # port args...
   local port=$1
   shift
-  taskset -c "$tool_cpu" java -jar "$jar" bench "$@" -p "$port" -d "$duration" -w "$warmup" \
+  taskset -c "$tool_cpu" java -jar "${TOOL_JAR:-$jar}" bench "$@" -p "$port" -d "$duration" -w "$warmup" \
     --broker-pid "$broker_pid" | grep '^RESULT' || echo "RESULT failed"
 }
 
