@@ -41,9 +41,8 @@ persistence:
   data_dir: $data
   durability: ${1#starling-}
 YAML
-      STARLING_JAVA_OPTS="$(sed -n 's/^: "${STARLING_JAVA_OPTS:=\(.*\)}"$/\1/p' bin/starling)"
-      # shellcheck disable=SC2086
-      taskset -c "$broker_cpu" java $STARLING_JAVA_OPTS -jar "$jar" broker --bind 127.0.0.1 \
+      # Through bin/starling, which execs the JVM: its JDK and JVM flags.
+      STARLING_JAR="$jar" taskset -c "$broker_cpu" bin/starling broker --bind 127.0.0.1 \
         --port "$2" --config "$work/$1.yaml" >"$work/$1.log" 2>&1 &
       ;;
     mosquitto)

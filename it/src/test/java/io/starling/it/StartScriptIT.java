@@ -146,6 +146,21 @@ class StartScriptIT {
   }
 
   @Test
+  void compactObjectHeadersFromJdk25AndAHeapThatIsGivenBackOnEvery() throws Exception {
+    Path jdk25 = fakeJdk("jdk25", "25.0.1", "unused");
+    String on25 = starling(Map.of("JAVA_HOME", jdk25.toString()), "--version").out();
+    assertThat(on25)
+        .contains(" -XX:+UseCompactObjectHeaders ")
+        .contains(" -XX:G1PeriodicGCInterval=15000 ")
+        .contains(" -XX:MaxHeapFreeRatio=10 ");
+    Path jdk21 = fakeJdk("jdk21", "21.0.2", "unused");
+    String on21 = starling(Map.of("JAVA_HOME", jdk21.toString()), "--version").out();
+    assertThat(on21)
+        .doesNotContain("UseCompactObjectHeaders")
+        .contains(" -XX:G1PeriodicGCInterval=15000 ");
+  }
+
+  @Test
   void theBrokerSaysWhichJdkItRunsOn() throws Exception {
     try (BrokerProcess b = BrokerProcess.start(Duration.ofSeconds(30), "--port", "0")) {
       assertThat(b.contains("Starling listening on")).as(b.toString()).isTrue();
