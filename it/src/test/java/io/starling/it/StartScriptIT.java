@@ -146,10 +146,11 @@ class StartScriptIT {
   }
 
   @Test
-  void compactObjectHeadersFromJdk25AndAHeapThatIsGivenBackOnEvery() throws Exception {
+  void compactObjectHeadersAndNativeAccessFromNewerJdksAndAHeapThatIsGivenBackOnEvery() throws Exception {
     Path jdk25 = fakeJdk("jdk25", "25.0.1", "unused");
     String on25 = starling(Map.of("JAVA_HOME", jdk25.toString()), "--version").out();
     assertThat(on25)
+        .contains(" --enable-native-access=ALL-UNNAMED ")
         .contains(" -XX:+UseCompactObjectHeaders ")
         .contains(" -XX:G1PeriodicGCInterval=15000 ")
         .contains(" -XX:MaxHeapFreeRatio=10 ");
@@ -157,6 +158,7 @@ class StartScriptIT {
     String on21 = starling(Map.of("JAVA_HOME", jdk21.toString()), "--version").out();
     assertThat(on21)
         .doesNotContain("UseCompactObjectHeaders")
+        .doesNotContain("enable-native-access")
         .contains(" -XX:G1PeriodicGCInterval=15000 ");
   }
 
