@@ -6,7 +6,10 @@ import io.netty.buffer.Unpooled;
 import io.starling.codec.CodecLimits;
 import io.starling.codec.MalformedPacketException;
 import io.starling.codec.MqttVersion;
+import io.starling.codec.packet.Connect;
 import io.starling.codec.packet.MqttPacket;
+import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.PropertyId;
 import io.starling.codec.wire.PacketDecoder;
 import io.starling.codec.wire.PacketEncoder;
 import java.io.ByteArrayOutputStream;
@@ -41,6 +44,7 @@ public final class RawClient implements AutoCloseable {
   private final Decoding decoding;
   private MqttVersion version;
   private byte[] lastPacket = new byte[0];
+  private final WireSession session = new WireSession();
 
   private RawClient(Socket socket, MqttVersion version, Decoding decoding) throws IOException {
     this.socket = socket;
@@ -81,6 +85,9 @@ public final class RawClient implements AutoCloseable {
 
   /** Writes a packet encoded for this client's version (CONNECT: for its own version). */
   public RawClient send(MqttPacket packet) throws IOException {
+    if (packet instanceof Connect c) {
+      session.connectSent(terms(c));
+    }
     ByteBuf buf = PacketEncoder.encode(packet, version, ByteBufAllocator.DEFAULT);
     try {
       byte[] bytes = new byte[buf.readableBytes()];
@@ -164,7 +171,25 @@ public final class RawClient implements AutoCloseable {
           "the codec refused a packet the independent reader accepts as " + wire, refused);
     }
     WireCrossCheck.check(wire, decoded);
+    try {
+      session.check(wire, lastPacket.length);
+    } catch (WireFormatException e) {
+      throw new AssertionError(
+          "the broker broke a rule of the connection: " + e.getMessage() + "; " + wire, e);
+    }
     return decoded;
+  }
+
+  /** What a CONNECT asks of the server's packets (MQTT 5.0 section 3.1.2.11). */
+  private static WireSession.ClientTerms terms(Connect c) {
+    Properties p = c.properties();
+    return new WireSession.ClientTerms(
+        c.version().level(),
+        p.longValue(PropertyId.MAXIMUM_PACKET_SIZE).orElse(0),
+        p.intValue(PropertyId.TOPIC_ALIAS_MAXIMUM).orElse(0),
+        p.intValue(PropertyId.REQUEST_PROBLEM_INFORMATION).orElse(1) == 1,
+        p.intValue(PropertyId.REQUEST_RESPONSE_INFORMATION).orElse(0) == 1,
+        p.stringValue(PropertyId.AUTHENTICATION_METHOD).orElse(null));
   }
 
   /**

@@ -9,8 +9,10 @@ import io.starling.codec.MalformedPacketException;
 import io.starling.codec.MqttVersion;
 import io.starling.codec.ReasonCode;
 import io.starling.codec.packet.ConnAck;
+import io.starling.codec.packet.Connect;
 import io.starling.codec.packet.Disconnect;
-import io.starling.codec.packet.MqttPacket;
+import io.starling.codec.packet.Properties;
+import io.starling.codec.packet.PropertyId;
 import io.starling.codec.packet.PubAck;
 import io.starling.codec.packet.Publish;
 import io.starling.codec.wire.PacketDecoder;
@@ -190,19 +192,51 @@ class RawClientCrossCheckTest {
 
   @Test
   void theCodecSideSeesTheBodyOnly() throws Exception {
-    byte[] pingResp = b(0xD0, 0x00);
+    byte[] connAck = b(0x20, 0x03, 0x00, 0x00, 0x00);
     int[] seen = new int[2];
+    RawClient.Decoding codec = codec();
     RawClient.Decoding spy =
         (first, body, version) -> {
           seen[0] = first;
           seen[1] = body.readableBytes();
-          MqttPacket p = codec().decode(first, body, version);
-          return p;
+          return codec.decode(first, body, version);
         };
-    int port = serve(pingResp);
+    int port = serve(connAck);
     try (RawClient c = RawClient.connect("127.0.0.1", port, MqttVersion.V5, spy)) {
       c.read();
     }
-    assertThat(seen).containsExactly(0xD0, 0);
+    assertThat(seen).containsExactly(0x20, 3);
+  }
+
+  @Test
+  void aPacketBeforeConnAckFailsTheRead() throws Exception {
+    int port = serve(b(0xD0, 0x00)); // PINGRESP, well-formed but out of turn
+    try (RawClient c = RawClient.connect("127.0.0.1", port, MqttVersion.V3_1_1)) {
+      assertThatThrownBy(c::read)
+          .isInstanceOf(AssertionError.class)
+          .hasMessageContaining("broke a rule of the connection")
+          .hasMessageContaining("[MQTT-3.2.0-1]");
+    }
+  }
+
+  @Test
+  void theClientsMaximumPacketSizeFromItsConnectBinds() throws Exception {
+    byte[] connAck = b(0x20, 0x03, 0x00, 0x00, 0x00);
+    byte[] publish = b(0x30, 0x06, 0x00, 0x01, 't', 0x00, 'x', 'y'); // 8 bytes in all
+    int port = serve(concat(connAck, publish));
+    try (RawClient c = RawClient.connect("127.0.0.1", port, MqttVersion.V5)) {
+      c.send(
+          new Connect(
+              MqttVersion.V5,
+              "c",
+              true,
+              0,
+              null,
+              null,
+              null,
+              Properties.builder().add(PropertyId.MAXIMUM_PACKET_SIZE, 7L).build()));
+      c.read(ConnAck.class);
+      assertThatThrownBy(c::read).hasMessageContaining("[MQTT-3.1.2-24]");
+    }
   }
 }
