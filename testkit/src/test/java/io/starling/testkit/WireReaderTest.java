@@ -6,7 +6,10 @@ import static io.starling.testkit.WireReader.MQTT_5;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -624,5 +627,25 @@ class WireReaderTest {
     assertThatThrownBy(() -> WireReader.remainingLength(b(0x80, 0x80, 0x00)))
         .hasMessageContaining("[MQTT-1.5.5-1]");
     assertThatThrownBy(() -> WireReader.remainingLength(b(0x80))).hasMessageContaining("goes on");
+  }
+
+  @Test
+  void theReaderSharesNoCodeWithTheCodec() throws IOException {
+    // Surefire runs in the module's directory.
+    Path sources = Path.of("src/main/java/io/starling/testkit");
+    for (String file :
+        List.of(
+            "WireReader.java",
+            "WireCursor.java",
+            "WireProperties.java",
+            "WirePacket.java",
+            "WireProperty.java",
+            "WireFormatException.java",
+            "WireSession.java")) {
+      String text = Files.readString(sources.resolve(file), StandardCharsets.UTF_8);
+      assertThat(text)
+          .as(file)
+          .doesNotContain("io.starling.codec.", "io.starling.broker", "io.netty");
+    }
   }
 }
