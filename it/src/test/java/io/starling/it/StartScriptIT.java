@@ -146,7 +146,7 @@ class StartScriptIT {
   }
 
   @Test
-  void compactObjectHeadersAndNativeAccessFromNewerJdksAndAHeapThatIsGivenBackOnEvery() throws Exception {
+  void theDefaultFlagsFollowTheJdkRelease() throws Exception {
     Path jdk25 = fakeJdk("jdk25", "25.0.1", "unused");
     String on25 = starling(Map.of("JAVA_HOME", jdk25.toString()), "--version").out();
     assertThat(on25)
