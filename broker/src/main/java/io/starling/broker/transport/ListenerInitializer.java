@@ -44,9 +44,14 @@ public final class ListenerInitializer extends ChannelInitializer<SocketChannel>
 
   /**
    * How each connection sizes its read buffers: one instance for all (Netty makes one per channel
-   * otherwise; it is stateless, and each channel still gets its own handle).
+   * otherwise; it is stateless, and each channel still gets its own handle). Up to {@value
+   * #READS_PER_EVENT} reads per readiness event, as Netty gives a stream channel by default: an
+   * allocator set by hand reads once, which cut fan-in throughput by a seventh.
    */
-  private static final RecvByteBufAllocator READ_BUFFERS = new AdaptiveRecvByteBufAllocator();
+  private static final int READS_PER_EVENT = 16;
+
+  private static final RecvByteBufAllocator READ_BUFFERS =
+      new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(READS_PER_EVENT);
 
   /** The HTTP upgrade request has no body: its headers are all the aggregator has to hold. */
   private static final int MAX_HTTP_REQUEST_BYTES = 8192;
