@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code starling broker} as a separate process, for tests that kill it: the shaded jar the cli
@@ -87,6 +89,16 @@ final class BrokerProcess implements AutoCloseable {
   /** The broker's process id (for its figures in {@code /proc}). */
   long pid() {
     return process.pid();
+  }
+
+  /** A figure of the broker process from {@code /proc/PID/status} ({@code VmRSS}...), in bytes. */
+  long status(String field) throws IOException {
+    String text = Files.readString(Path.of("/proc", Long.toString(pid()), "status"));
+    Matcher m = Pattern.compile("(?m)^" + field + ":\\s+(\\d+) kB").matcher(text);
+    if (!m.find()) {
+      throw new AssertionError(field + " is not in /proc/" + pid() + "/status");
+    }
+    return Long.parseLong(m.group(1)) << 10;
   }
 
   boolean isAlive() {

@@ -17,7 +17,6 @@ import io.starling.testkit.RawClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -94,12 +93,12 @@ class IdleMemoryIT {
     // Code paths, buffers and the session registry have served clients before the baseline.
     closeAll(openIdle("warm", WARM_UP_CONNECTIONS));
     long heapBefore = liveHeapBytes();
-    long rssBefore = status("VmRSS");
+    long rssBefore = broker.status("VmRSS");
 
     List<RawClient> clients = openIdle("idle", CONNECTIONS);
     try {
       long heapAfter = liveHeapBytes();
-      long rssAfter = status("VmRSS");
+      long rssAfter = broker.status("VmRSS");
       long heapPerConnection = (heapAfter - heapBefore) / CONNECTIONS;
       long nativePerConnection = (rssAfter - rssBefore) / CONNECTIONS;
       SoftAssertions.assertSoftly(
@@ -166,13 +165,6 @@ class IdleMemoryIT {
     Matcher m = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)").matcher(out);
     assertThat(m.find()).as("a class histogram from jcmd:%n%s", out).isTrue();
     return Long.parseLong(m.group(1));
-  }
-
-  private static long status(String field) throws IOException {
-    String text = Files.readString(Path.of("/proc", Long.toString(broker.pid()), "status"));
-    Matcher m = Pattern.compile("(?m)^" + field + ":\\s+(\\d+) kB").matcher(text);
-    assertThat(m.find()).as("%s in /proc/%d/status", field, broker.pid()).isTrue();
-    return Long.parseLong(m.group(1)) << 10;
   }
 
   private static int freePort() throws IOException {

@@ -34,8 +34,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,7 +104,7 @@ class SlowReaderIT {
         warmUp.roundTrip(i);
       }
     }
-    baselineRssBytes = status("VmRSS");
+    baselineRssBytes = broker.status("VmRSS");
   }
 
   @AfterAll
@@ -231,7 +229,7 @@ class SlowReaderIT {
     assertThat(broker.contains("closed: it did not read what it was sent"))
         .as("logged; broker output:%n%s", broker)
         .isTrue();
-    long peak = status("VmHWM");
+    long peak = broker.status("VmHWM");
     assertThat(peak - baselineRssBytes)
         .as("growth of the broker's peak resident set (baseline %d KiB)", baselineRssBytes >> 10)
         .isLessThan(RSS_GROWTH_BOUND_BYTES);
@@ -399,14 +397,6 @@ class SlowReaderIT {
       }
       throw new AssertionError(topic + " was not published");
     }
-  }
-
-  /** A figure of the broker process from {@code /proc/PID/status}, in bytes. */
-  private static long status(String field) throws IOException {
-    String text = Files.readString(Path.of("/proc", Long.toString(broker.pid()), "status"));
-    Matcher m = Pattern.compile("(?m)^" + field + ":\\s+(\\d+) kB").matcher(text);
-    assertThat(m.find()).as("%s in /proc/%d/status", field, broker.pid()).isTrue();
-    return Long.parseLong(m.group(1)) << 10;
   }
 
   private static int freePort() throws IOException {
